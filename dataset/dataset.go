@@ -1,0 +1,73 @@
+package dataset
+
+import "fmt"
+
+// Dataset is a set of labelled examples held in memory. Example i occupies
+// Images[i*ExampleSize() : (i+1)*ExampleSize()] in row-major order of Shape.
+// Labels are class indices in [0, NumClasses). A Dataset is read-only once
+// built: transformations return new datasets or index lists.
+type Dataset struct {
+	// Name identifies the data (for reports and run hashes).
+	Name string
+	// Shape is the shape of one example, e.g. [28 28 1] or [3 50].
+	Shape []int
+	// NumClasses is the number of classes.
+	NumClasses int
+	// Images holds Len()*ExampleSize() values.
+	Images []float32
+	// Labels holds one class index per example.
+	Labels []int32
+}
+
+// Len returns the number of examples.
+func (d *Dataset) Len() int { return len(d.Labels) }
+
+// ExampleSize returns the number of float32 values in one example.
+func (d *Dataset) ExampleSize() int {
+	n := 1
+	for _, s := range d.Shape {
+		n *= s
+	}
+	return n
+}
+
+// Example returns the values of example i, aliasing Images.
+func (d *Dataset) Example(i int) []float32 {
+	n := d.ExampleSize()
+	return d.Images[i*n : (i+1)*n]
+}
+
+// Validate checks that the arrays agree with Shape and that every label is in
+// range. The error names the dataset, the example and the value.
+func (d *Dataset) Validate() error {
+	if len(d.Shape) == 0 {
+		return fmt.Errorf("dataset %q: empty example shape", d.Name)
+	}
+	for i, s := range d.Shape {
+		if s <= 0 {
+			return fmt.Errorf("dataset %q: shape dimension %d is %d, want > 0", d.Name, i, s)
+		}
+	}
+	if d.NumClasses < 2 {
+		return fmt.Errorf("dataset %q: %d classes, want at least 2", d.Name, d.NumClasses)
+	}
+	if want := d.Len() * d.ExampleSize(); len(d.Images) != want {
+		return fmt.Errorf("dataset %q: %d image values for %d examples of shape %v, want %d", d.Name, len(d.Images), d.Len(), d.Shape, want)
+	}
+	for i, l := range d.Labels {
+		if l < 0 || int(l) >= d.NumClasses {
+			return fmt.Errorf("dataset %q: example %d has label %d, want 0..%d", d.Name, i, l, d.NumClasses-1)
+		}
+	}
+	return nil
+}
+
+// ClassIndices returns, for each class, the indices of its examples in
+// increasing order.
+func (d *Dataset) ClassIndices() [][]int {
+	out := make([][]int, d.NumClasses)
+	for i, l := range d.Labels {
+		out[l] = append(out[l], i)
+	}
+	return out
+}
