@@ -1,0 +1,43 @@
+# useful-pipeline: the single entry point. `make run` and `make test` do all
+# set-up themselves (pinned Python venv, libtensorflow link folder, Go
+# modules, SavedModels); every step is idempotent.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+GOENV := . scripts/env.sh &&
+PY := .venv/bin/python
+RUN_DIR ?= runs/default
+ARGS ?=
+
+# SavedModels the tests and the default run need: folder name = model-shape-cclasses.
+MODELS := models/toy_cnn-3x50-c2 models/mlp3-28x28x1-c10 models/cnn_bn-28x28x1-c10
+EXPORT_SRC := $(wildcard python_export/*.py)
+
+.PHONY: setup build models test test-go test-python run bench clean
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(GOENV) go build -o bin/useful-pipeline ./cmd/useful-pipeline
+
+models: setup $(addsuffix /manifest.json,$(MODELS))
+
+models/%/manifest.json: $(EXPORT_SRC) requirements.txt
+	@spec="$*"; model="$${spec%%-*}"; rest="$${spec#*-}"; shape="$${rest%-c*}"; classes="$${rest##*-c}"; \
+	$(PY) python_export/export.py --model "$$model" --input-shape "$${shape//x/,}" --num-classes "$$classes" --out "models/$$spec" --reference
+
+test: build models test-python test-go
+
+test-python: setup
+	$(PY) -m pytest -q python_export
+
+test-go: build models
+	$(GOENV) go vet ./... && go test ./...
+
+run: build models
+	bin/useful-pipeline --stage all --run-dir $(RUN_DIR) $(ARGS)
+
+bench: build models
+	$(GOENV) go run ./cmd/bench-rss
+
+clean:
+	rm -rf bin runs models

@@ -1,0 +1,273 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Stages in the order --stage all runs them.
+var Stages = []string{"load", "probe", "extract", "cluster", "resample", "retrain", "evaluate", "report"}
+
+// Methods the train step supports.
+var Methods = []string{"sgd", "sam"}
+
+// Datasets the load stage knows.
+var Datasets = []string{"toy"}
+
+// Options is everything a run needs. Zero values of the numeric fields mean
+// "the dataset's default" and are filled in by Resolve; config.json records
+// the resolved values.
+type Options struct {
+	Stage     string   `json:"-"`
+	RunDir    string   `json:"-"`
+	Resume    bool     `json:"-"`
+	Quiet     bool     `json:"-"`
+	ModelsDir string   `json:"-"`
+	Dataset   string   `json:"dataset"`
+	DataDir   string   `json:"data_dir"`
+	Model     string   `json:"model"`
+	Methods   []string `json:"methods"`
+	Useful    bool     `json:"useful"`
+	// SeparateEpoch is t, the epoch after which examples are clustered.
+	SeparateEpoch  int     `json:"separate_epoch"`
+	UpsampleFactor int     `json:"upsample_factor"`
+	Epochs         int     `json:"epochs"`
+	BatchSize      int     `json:"batch_size"`
+	LR             float64 `json:"lr"`
+	LRSchedule     string  `json:"lr_schedule"`
+	Momentum       float64 `json:"momentum"`
+	WeightDecay    float64 `json:"weight_decay"`
+	Rho            float64 `json:"rho"`
+	Seed           uint64  `json:"seed"`
+	Threads        int     `json:"-"`
+	// Toy holds the toy distribution's settings (dataset toy only).
+	Toy *ToyOptions `json:"toy,omitempty"`
+
+	set map[string]bool // flags the user gave explicitly
+}
+
+// ToyOptions are the synthetic distribution's parameters (SPEC "The toy
+// experiment").
+type ToyOptions struct {
+	N         int     `json:"n"`
+	D         int     `json:"d"`
+	P         int     `json:"p"`
+	BetaE     float64 `json:"beta_e"`
+	BetaD     float64 `json:"beta_d"`
+	Alpha     float64 `json:"alpha"`
+	NoiseStd  float64 `json:"noise_std"`
+	Filters   int     `json:"filters"`
+	// CompareBetaD adds baseline runs at this slow-feature strength (paper:
+	// 0.4) to show that a stronger slow feature helps; 0 means none.
+	CompareBetaD float64 `json:"compare_beta_d"`
+}
+
+// UsageError is an error in the options or the command line: the command
+// exits with status 2 and nothing is written to the run directory.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, a ...any) error { return &UsageError{fmt.Sprintf(format, a...)} }
+
+// MarkSet records that the named option was given explicitly (so Resolve
+// keeps it even where the dataset default differs).
+func (o *Options) MarkSet(name string) {
+	if o.set == nil {
+		o.set = map[string]bool{}
+	}
+	o.set[name] = true
+}
+
+func (o *Options) isSet(name string) bool { return o.set[name] }
+
+// DefaultOptions returns the options of `useful-pipeline` with no flags:
+// the paper's toy experiment.
+func DefaultOptions() Options {
+	return Options{Stage: "all", RunDir: "runs/default", ModelsDir: "models", Dataset: "toy",
+		Methods: []string{"sgd", "sam"}, Useful: true, UpsampleFactor: 2}
+}
+
+// Resolve fills dataset defaults into the options not set explicitly and
+// validates the result. Errors are *UsageError naming the flag and the value.
+func (o *Options) Resolve() error {
+	if o.Stage != "all" && !slices.Contains(Stages, o.Stage) {
+		return usagef("--stage %q: unknown stage; want all or one of %s", o.Stage, strings.Join(Stages, ", "))
+	}
+	if o.RunDir == "" {
+		return usagef("--run-dir is empty")
+	}
+	switch o.Dataset {
+	case "toy":
+		o.resolveToy()
+	default:
+		return usagef("--dataset %q: unknown dataset; want one of %s", o.Dataset, strings.Join(Datasets, ", "))
+	}
+	if o.DataDir != "" {
+		st, err := os.Stat(o.DataDir)
+		if err != nil {
+			return usagef("--data-dir %q: %v", o.DataDir, err)
+		}
+		if !st.IsDir() {
+			return usagef("--data-dir %q: not a folder", o.DataDir)
+		}
+	}
+	if len(o.Methods) == 0 {
+		return usagef("--method is empty; want a comma list of %s", strings.Join(Methods, ", "))
+	}
+	seen := map[string]bool{}
+	for _, m := range o.Methods {
+		if !slices.Contains(Methods, m) {
+			return usagef("--method %q: unknown method; want a comma list of %s", m, strings.Join(Methods, ", "))
+		}
+		if seen[m] {
+			return usagef("--method %q: listed twice", m)
+		}
+		seen[m] = true
+	}
+	if o.Epochs < 1 {
+		return usagef("--epochs %d: want >= 1", o.Epochs)
+	}
+	if o.Useful {
+		if o.SeparateEpoch < 1 || o.SeparateEpoch >= o.Epochs {
+			return usagef("--separate-epoch %d: want 1 <= separate-epoch < --epochs (%d)", o.SeparateEpoch, o.Epochs)
+		}
+	}
+	if o.UpsampleFactor < 1 {
+		return usagef("--upsample-factor %d: want >= 1", o.UpsampleFactor)
+	}
+	if o.BatchSize < 1 {
+		return usagef("--batch-size %d: want >= 1", o.BatchSize)
+	}
+	if !(o.LR > 0) {
+		return usagef("--lr %v: want > 0", o.LR)
+	}
+	if !(o.Momentum >= 0 && o.Momentum < 1) {
+		return usagef("--momentum %v: want 0 <= momentum < 1", o.Momentum)
+	}
+	if !(o.WeightDecay >= 0) {
+		return usagef("--weight-decay %v: want >= 0", o.WeightDecay)
+	}
+	if !(o.Rho >= 0) {
+		return usagef("--rho %v: want >= 0", o.Rho)
+	}
+	if o.LRSchedule != "constant" && o.LRSchedule != "step" {
+		return usagef("--lr-schedule %q: want constant or step", o.LRSchedule)
+	}
+	if o.Threads < 0 {
+		return usagef("--threads %d: want >= 0", o.Threads)
+	}
+	if o.Toy != nil {
+		t := o.Toy
+		switch {
+		case t.N < 2:
+			return usagef("--toy-n %d: want >= 2", t.N)
+		case !(t.BetaD >= 0):
+			return usagef("--toy-beta-d %v: want >= 0", t.BetaD)
+		case !(t.CompareBetaD >= 0):
+			return usagef("--toy-compare-beta-d %v: want >= 0", t.CompareBetaD)
+		}
+	}
+	return nil
+}
+
+// resolveToy: SPEC "The toy experiment" — full-batch GD, lr 0.1, no
+// momentum, 600 iterations (one epoch is one full-batch step), SAM rho 0.02.
+func (o *Options) resolveToy() {
+	def := func(name string, p *int, v int) {
+		if !o.isSet(name) && *p == 0 {
+			*p = v
+		}
+	}
+	deff := func(name string, p *float64, v float64) {
+		if !o.isSet(name) && *p == 0 {
+			*p = v
+		}
+	}
+	if o.Model == "" {
+		o.Model = "toy_cnn"
+	}
+	if o.Toy == nil {
+		o.Toy = &ToyOptions{}
+	}
+	t := o.Toy
+	def("toy-n", &t.N, 10000)
+	t.D, t.P, t.BetaE, t.Alpha, t.NoiseStd, t.Filters = 50, 3, 1, 0.9, 0.125, 40
+	deff("toy-beta-d", &t.BetaD, 0.2)
+	deff("toy-compare-beta-d", &t.CompareBetaD, 0.4)
+	def("epochs", &o.Epochs, 600)
+	def("separate-epoch", &o.SeparateEpoch, ToySeparateEpoch)
+	def("batch-size", &o.BatchSize, t.N)
+	deff("lr", &o.LR, 0.1)
+	deff("rho", &o.Rho, 0.02)
+	if o.LRSchedule == "" {
+		o.LRSchedule = "constant"
+	}
+}
+
+// Constants of the toy default, chosen and justified in docs/DESIGN.md.
+const (
+	// ToySeparateEpoch is t for the toy data (full-batch iterations).
+	ToySeparateEpoch = 300
+)
+
+// RunSpec is one training run of a report: a method, with or without
+// USEFUL, on a data variant.
+type RunSpec struct {
+	ID     string  `json:"id"`
+	Method string  `json:"method"`
+	Useful bool    `json:"useful"`
+	BetaD  float64 `json:"beta_d,omitempty"` // toy only
+}
+
+
+// Runs lists the runs --stage all trains, in report order: for each method
+// the baseline, then USEFUL; then the toy's comparison baselines at
+// CompareBetaD.
+func (o *Options) Runs() []RunSpec {
+	var out []RunSpec
+	bd := 0.0
+	if o.Toy != nil {
+		bd = o.Toy.BetaD
+	}
+	for _, m := range o.Methods {
+		out = append(out, RunSpec{ID: m, Method: m, BetaD: bd})
+		if o.Useful {
+			out = append(out, RunSpec{ID: m + "+useful", Method: m, Useful: true, BetaD: bd})
+		}
+	}
+	if o.Toy != nil && o.Toy.CompareBetaD > 0 && o.Toy.CompareBetaD != o.Toy.BetaD {
+		for _, m := range o.Methods {
+			out = append(out, RunSpec{ID: fmt.Sprintf("%s@beta_d=%g", m, o.Toy.CompareBetaD), Method: m, BetaD: o.Toy.CompareBetaD})
+		}
+	}
+	return out
+}
+
+// ProbeMethods lists the methods whose USEFUL run needs a probe.
+func (o *Options) ProbeMethods() []string {
+	if !o.Useful {
+		return nil
+	}
+	return o.Methods
+}
+
+// LRAt returns the learning rate of epoch e (0-based): constant, or the
+// paper's step schedule (divided by 10 at 50% and 75% of the epochs).
+func (o *Options) LRAt(e int) float64 {
+	lr := o.LR
+	if o.LRSchedule == "step" {
+		if 2*e >= o.Epochs {
+			lr /= 10
+		}
+		if 4*e >= 3*o.Epochs {
+			lr /= 10
+		}
+	}
+	return lr
+}
+
+// StagesOrder returns the stages in run order.
+func StagesOrder() []string { return Stages }

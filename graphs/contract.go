@@ -1,0 +1,53 @@
+package graphs
+
+// Signature, argument and output names of the SavedModel contract; mirrored
+// from python_export/contract.py (change both together).
+const (
+	ManifestFile   = "manifest.json"
+	ManifestFormat = 1
+	Tag            = "serve"
+
+	SigTrainSGD  = "train_sgd"
+	SigTrainSAM  = "train_sam"
+	SigPredict   = "predict"
+	SigEvaluate  = "evaluate"
+	SigSave      = "save"
+	SigRestore   = "restore"
+	SigReset     = "reset"
+	SigGetParams = "get_params"
+
+	ArgImages      = "images"
+	ArgLabels      = "labels"
+	ArgWeights     = "weights"
+	ArgLR          = "lr"
+	ArgMomentum    = "momentum"
+	ArgWeightDecay = "weight_decay"
+	ArgRho         = "rho"
+	ArgSeed        = "seed"
+	ArgPath        = "path"
+
+	OutLoss              = "loss"
+	OutCorrect           = "correct"
+	OutLogits            = "logits"
+	OutPerExampleLoss    = "per_example_loss"
+	OutPerExampleCorrect = "per_example_correct"
+	OutStatus            = "status"
+	OutParams            = "params"
+)
+
+type sigContract struct {
+	inputs, outputs []string
+}
+
+// contract lists every signature a model folder must export with its inputs
+// and outputs.
+var contract = map[string]sigContract{
+	SigTrainSGD:  {[]string{ArgImages, ArgLabels, ArgWeights, ArgLR, ArgMomentum, ArgWeightDecay, ArgSeed}, []string{OutLoss, OutCorrect}},
+	SigTrainSAM:  {[]string{ArgImages, ArgLabels, ArgWeights, ArgLR, ArgMomentum, ArgWeightDecay, ArgRho, ArgSeed}, []string{OutLoss, OutCorrect}},
+	SigPredict:   {[]string{ArgImages}, []string{OutLogits}},
+	SigEvaluate:  {[]string{ArgImages, ArgLabels}, []string{OutLogits, OutPerExampleLoss, OutPerExampleCorrect}},
+	SigSave:      {[]string{ArgPath}, []string{OutStatus}},
+	SigRestore:   {[]string{ArgPath}, []string{OutStatus}},
+	SigReset:     {[]string{ArgSeed}, []string{OutStatus}},
+	SigGetParams: {nil, []string{OutParams}},
+}

@@ -1,0 +1,106 @@
+package graphs
+
+import (
+	"fmt"
+
+	tf "github.com/wamuir/graft/tensorflow"
+)
+
+// Batch is one training batch: N examples of the model's input shape laid
+// out flat in Images, with their labels and per-example loss weights.
+// Weights nil means 1 for every example.
+type Batch struct {
+	Images  []float32
+	Labels  []int32
+	Weights []float32
+	N       int
+}
+
+// Hyper holds the scalar inputs of a train step.
+type Hyper struct {
+	LR          float32
+	Momentum    float32
+	WeightDecay float32
+	// Rho is SAM's neighbourhood radius; TrainSGD ignores it.
+	Rho float32
+	// Seed drives the in-graph randomness (dropout) of this step.
+	Seed int64
+}
+
+// StepResult is what a train step returns: the (weighted) mean loss of the
+// batch before the update, and how many examples it classified correctly.
+type StepResult struct {
+	Loss    float32
+	Correct int
+}
+
+// TrainSGD runs one SGD step (momentum, coupled L2 weight decay).
+// It panics if the batch arrays disagree with N and the input shape.
+func (m *Model) TrainSGD(b *Batch, h Hyper) (StepResult, error) {
+	return m.train(SigTrainSGD, b, h)
+}
+
+// TrainSAM runs one SAM step with radius h.Rho (rho 0 is exactly TrainSGD).
+func (m *Model) TrainSAM(b *Batch, h Hyper) (StepResult, error) {
+	return m.train(SigTrainSAM, b, h)
+}
+
+func (m *Model) train(sig string, b *Batch, h Hyper) (StepResult, error) {
+	if b.N <= 0 || len(b.Labels) != b.N || len(b.Images) != b.N*m.manifest.ExampleSize() || (b.Weights != nil && len(b.Weights) != b.N) {
+		panic(fmt.Sprintf("graphs: %s: batch of N=%d with %d image values, %d labels, %d weights (example size %d)",
+			sig, b.N, len(b.Images), len(b.Labels), len(b.Weights), m.manifest.ExampleSize()))
+	}
+	feeds, err := m.batchFeeds(sig, b)
+	if err != nil {
+		return StepResult{}, err
+	}
+	for _, s := range []struct {
+		arg string
+		v   float32
+	}{{ArgLR, h.LR}, {ArgMomentum, h.Momentum}, {ArgWeightDecay, h.WeightDecay}} {
+		if feeds[s.arg], err = m.in.scalarF32(sig, s.arg, s.v); err != nil {
+			return StepResult{}, err
+		}
+	}
+	if sig == SigTrainSAM {
+		if feeds[ArgRho], err = m.in.scalarF32(sig, ArgRho, h.Rho); err != nil {
+			return StepResult{}, err
+		}
+	}
+	if feeds[ArgSeed], err = m.in.scalarI64(sig, ArgSeed, h.Seed); err != nil {
+		return StepResult{}, err
+	}
+	out, err := m.run(sig, feeds)
+	if err != nil {
+		return StepResult{}, err
+	}
+	defer releaseAll(out)
+	return StepResult{Loss: rawFloat32(out[0])[0], Correct: int(rawInt32(out[1])[0])}, nil
+}
+
+var ones []float32
+
+func (m *Model) batchFeeds(sig string, b *Batch) (map[string]*tf.Tensor, error) {
+	n := int64(b.N)
+	shape := append([]int64{n}, intsTo64(m.manifest.InputShape)...)
+	img, err := m.in.float32s(sig, ArgImages, shape, b.Images)
+	if err != nil {
+		return nil, err
+	}
+	lab, err := m.in.int32s(sig, ArgLabels, []int64{n}, b.Labels)
+	if err != nil {
+		return nil, err
+	}
+	w := b.Weights
+	if w == nil {
+		for len(ones) < b.N {
+			ones = append(ones, 1)
+		}
+		w = ones[:b.N]
+	}
+	wt, err := m.in.float32s(sig, ArgWeights, []int64{n}, w)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]*tf.Tensor{ArgImages: img, ArgLabels: lab, ArgWeights: wt}, nil
+}

@@ -1,0 +1,114 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+
+	"github.com/useful-pipeline/useful-pipeline/config"
+	"github.com/useful-pipeline/useful-pipeline/graphs"
+	"github.com/useful-pipeline/useful-pipeline/rundir"
+	"github.com/useful-pipeline/useful-pipeline/stages"
+)
+
+// ToyOptions are the toy distribution settings (see config.ToyOptions).
+
+// Options is what a run needs (see config.Options).
+type Options = config.Options
+
+// UsageError is a bad option or a stage run out of order (exit status 2).
+type UsageError = config.UsageError
+
+// DefaultOptions returns the options of a run with no flags (the toy default).
+func DefaultOptions() Options { return config.DefaultOptions() }
+
+const configFile = "config.json"
+
+// Run resolves and validates o, then runs the requested stage (or all of
+// them) in o.RunDir, printing progress to out. bars selects progress bars
+// over plain log lines. Option errors, and a stage run before the stages it
+// needs, return a *UsageError before anything is written to the run
+// directory.
+func Run(o Options, out io.Writer, bars bool) error {
+	if err := o.Resolve(); err != nil {
+		return err
+	}
+	todo := config.Stages
+	if o.Stage != "all" {
+		todo = []string{o.Stage}
+	}
+	// Checks that need no writes: an existing run directory must hold a run
+	// with the same options (or be resumed with them).
+	var prev Options
+	prevOK := readConfig(o.RunDir, &prev) == nil
+	if prevOK && !sameRun(&prev, &o) && o.Stage == "all" && o.Resume {
+		return &UsageError{Msg: fmt.Sprintf("--resume: run directory %s holds a run with other options (see %s); resume it with the same flags or use another --run-dir", o.RunDir, filepath.Join(o.RunDir, configFile))}
+	}
+	if o.Stage != "all" {
+		dir := &rundir.Dir{Root: o.RunDir}
+		env := &stages.Env{Opts: &o, Dir: dir}
+		if err := env.CheckInputs(o.Stage); err != nil {
+			var ne *stages.NeedsError
+			if errors.As(err, &ne) {
+				return &UsageError{Msg: err.Error()}
+			}
+			return err
+		}
+	}
+	dir, err := rundir.Open(o.RunDir)
+	if err != nil {
+		return err
+	}
+	unlock, err := dir.Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := dir.WriteJSON(configFile, o); err != nil {
+		return err
+	}
+	env := &stages.Env{Opts: &o, Dir: dir, Out: out, Bars: bars && !o.Quiet, Graphs: &graphs.Config{IntraOpThreads: o.Threads}}
+	run := map[string]func() error{
+		"load": env.Load, "probe": env.Probe, "extract": env.Extract, "cluster": env.Cluster,
+		"resample": env.Resample, "retrain": env.Retrain, "evaluate": env.Evaluate, "report": env.Report,
+	}
+	for _, s := range todo {
+		if !o.Useful && (s == "probe" || s == "extract" || s == "cluster" || s == "resample") {
+			continue
+		}
+		if o.Resume && o.Stage == "all" && s != "retrain" && dir.Verify(s, stages.Hash(s, &o)) == nil {
+			fmt.Fprintf(out, "%s: already complete with these options, skipped (--resume)\n", s)
+			continue
+		}
+		if err := run[s](); err != nil {
+			var ne *stages.NeedsError
+			if errors.As(err, &ne) {
+				return &UsageError{Msg: err.Error()}
+			}
+			return fmt.Errorf("stage %s: %w", s, err)
+		}
+	}
+	if o.Stage == "all" || o.Stage == "report" {
+		fmt.Fprintf(out, "report: %s\n", dir.Path("report.md"))
+	}
+	return nil
+}
+
+func readConfig(runDir string, o *Options) error {
+	b, err := os.ReadFile(filepath.Join(runDir, configFile))
+	if err != nil {
+		return err
+	}
+	return jsonUnmarshal(b, o)
+}
+
+// sameRun compares the recorded (JSON) fields of two option sets.
+func sameRun(a, b *Options) bool {
+	x, _ := jsonMarshal(a)
+	y, _ := jsonMarshal(b)
+	return reflect.DeepEqual(x, y)
+}
+type ToyOptions = config.ToyOptions

@@ -1,0 +1,51 @@
+"""The SavedModel contract shared with graphs/contract.go.
+
+Every name here is mirrored in graphs/contract.go; the Go side checks a loaded
+SavedModel against its manifest and against this list. Change both together.
+"""
+
+MANIFEST_FILE = "manifest.json"
+MANIFEST_FORMAT = 1
+TAG = "serve"
+
+# Signature names.
+TRAIN_SGD = "train_sgd"
+TRAIN_SAM = "train_sam"
+PREDICT = "predict"
+EVALUATE = "evaluate"
+SAVE = "save"
+RESTORE = "restore"
+RESET = "reset"
+GET_PARAMS = "get_params"
+
+# Argument names (inputs come out as "<signature>_<arg>:0").
+IMAGES = "images"
+LABELS = "labels"
+WEIGHTS = "weights"
+LR = "lr"
+MOMENTUM = "momentum"
+WEIGHT_DECAY = "weight_decay"
+RHO = "rho"
+SEED = "seed"
+PATH = "path"
+
+# Output keys.
+LOSS = "loss"
+CORRECT = "correct"
+LOGITS = "logits"
+PER_EXAMPLE_LOSS = "per_example_loss"
+PER_EXAMPLE_CORRECT = "per_example_correct"
+STATUS = "status"
+PARAMS = "params"
+
+# signature -> (ordered input args, ordered output keys)
+SIGNATURES = {
+    TRAIN_SGD: ([IMAGES, LABELS, WEIGHTS, LR, MOMENTUM, WEIGHT_DECAY, SEED], [LOSS, CORRECT]),
+    TRAIN_SAM: ([IMAGES, LABELS, WEIGHTS, LR, MOMENTUM, WEIGHT_DECAY, RHO, SEED], [LOSS, CORRECT]),
+    PREDICT: ([IMAGES], [LOGITS]),
+    EVALUATE: ([IMAGES, LABELS], [LOGITS, PER_EXAMPLE_LOSS, PER_EXAMPLE_CORRECT]),
+    SAVE: ([PATH], [STATUS]),
+    RESTORE: ([PATH], [STATUS]),
+    RESET: ([SEED], [STATUS]),
+    GET_PARAMS: ([], [PARAMS]),
+}

@@ -1,0 +1,170 @@
+"""The exported tf.Module: train steps (SGD, SAM), predict, evaluate,
+save/restore of every variable, reset to a seeded W0, and a flat view of the
+trainable parameters. Signature names and arguments come from contract.py.
+
+Optimiser (PyTorch SGD, as in the paper's code): coupled L2 weight decay,
+    g <- grad + wd * w;  buf <- momentum * buf + g;  w <- w - lr * buf
+applied to every parameter (batch-norm gamma/beta and biases included).
+
+SAM (Foret et al. 2021, arXiv:2010.01412; as in davda54/sam):
+    g1 = grad L(w)                    (loss gradient only, no decay)
+    e  = rho * g1 / (||g1||_2 + 1e-12)  (norm over all parameters together)
+    g2 = grad L(w + e)                (same batch, same dropout seed)
+    base step with g2 at w (decay and momentum as above).
+Batch-norm moving statistics move in the first pass only. rho = 0 gives
+e = 0, w + e == w bitwise, hence exactly the SGD step.
+
+The loss is sum_i weights_i * CE_i / batch_size: ones reproduce the plain
+mean; the upweighting baseline doubles the weight of the slow cluster.
+"""
+
+import tensorflow as tf
+
+import contract as C
+
+F32 = tf.float32
+
+
+def _spec(shape, dtype, name):
+    return tf.TensorSpec(shape, dtype, name=name)
+
+
+class TrainModule(tf.Module):
+    def __init__(self, model):
+        super().__init__(name="useful")
+        self.model = model
+        self.params = [tf.Variable(tf.zeros(p.shape, F32), name="param/" + p.name) for p in model.params]
+        self.state = [tf.Variable(s.initial(), trainable=False, name="state/" + s.name) for s in model.state]
+        self.slots = [tf.Variable(tf.zeros(p.shape, F32), trainable=False, name="slot/" + p.name)
+                      for p in model.params]
+        self.step = tf.Variable(tf.constant(0, tf.int64), trainable=False, name="step")
+        self._reset(tf.constant(0, tf.int64))
+
+        img = _spec([None] + model.input_shape, F32, C.IMAGES)
+        lab = _spec([None], tf.int32, C.LABELS)
+        wts = _spec([None], F32, C.WEIGHTS)
+        scalar = lambda n: _spec([], F32, n)
+        seed = _spec([], tf.int64, C.SEED)
+        path = _spec([], tf.string, C.PATH)
+
+        self.train_sgd = tf.function(self._train_sgd, input_signature=[
+            img, lab, wts, scalar(C.LR), scalar(C.MOMENTUM), scalar(C.WEIGHT_DECAY), seed])
+        self.train_sam = tf.function(self._train_sam, input_signature=[
+            img, lab, wts, scalar(C.LR), scalar(C.MOMENTUM), scalar(C.WEIGHT_DECAY), scalar(C.RHO), seed])
+        self.predict = tf.function(self._predict, input_signature=[img])
+        self.evaluate = tf.function(self._evaluate, input_signature=[img, lab])
+        self.save = tf.function(self._save, input_signature=[path])
+        self.restore = tf.function(self._restore, input_signature=[path])
+        self.reset = tf.function(self._reset_sig, input_signature=[seed])
+        self.get_params = tf.function(self._get_params, input_signature=[])
+
+    # ---- pieces -------------------------------------------------------
+    def _loss(self, params, images, labels, weights, training, seed):
+        logits, new_state = self.model.forward(params, [s.read_value() for s in self.state],
+                                               images, training, seed)
+        per_ex = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        n = tf.cast(tf.shape(labels)[0], F32)
+        loss = tf.reduce_sum(weights * per_ex) / n
+        return loss, logits, new_state
+
+    @staticmethod
+    def _correct(logits, labels):
+        return tf.cast(tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), labels), tf.int32)
+
+    def _apply(self, grads, lr, momentum, weight_decay):
+        for p, g, buf in zip(self.params, grads, self.slots):
+            g = g + weight_decay * p
+            nb = momentum * buf + g
+            buf.assign(nb)
+            p.assign_sub(lr * nb)
+        self.step.assign_add(1)
+
+    def _set_state(self, new_state):
+        for v, s in zip(self.state, new_state):
+            v.assign(s)
+
+    # ---- signatures ---------------------------------------------------
+    def _train_sgd(self, images, labels, weights, lr, momentum, weight_decay, seed):
+        with tf.GradientTape() as tape:
+            loss, logits, new_state = self._loss(self.params, images, labels, weights, True, seed)
+        grads = tape.gradient(loss, self.params)
+        self._set_state(new_state)
+        self._apply(grads, lr, momentum, weight_decay)
+        return {C.LOSS: loss, C.CORRECT: tf.reduce_sum(self._correct(logits, labels))}
+
+    def _train_sam(self, images, labels, weights, lr, momentum, weight_decay, rho, seed):
+        with tf.GradientTape() as tape:
+            loss, logits, new_state = self._loss(self.params, images, labels, weights, True, seed)
+        g1 = tape.gradient(loss, self.params)
+        norm = tf.sqrt(tf.add_n([tf.reduce_sum(g * g) for g in g1]))
+        scale = rho / (norm + 1e-12)
+        perturbed = [p + scale * g for p, g in zip(self.params, g1)]
+        with tf.GradientTape() as tape2:
+            tape2.watch(perturbed)
+            loss2, _, _ = self._loss(perturbed, images, labels, weights, True, seed)
+        g2 = tape2.gradient(loss2, perturbed)
+        self._set_state(new_state)  # first pass only
+        self._apply(g2, lr, momentum, weight_decay)
+        return {C.LOSS: loss, C.CORRECT: tf.reduce_sum(self._correct(logits, labels))}
+
+    def _predict(self, images):
+        logits, _ = self.model.forward(self.params, self.state, images, False, tf.constant(0, tf.int64))
+        return {C.LOGITS: logits}
+
+    def _evaluate(self, images, labels):
+        logits, _ = self.model.forward(self.params, self.state, images, False, tf.constant(0, tf.int64))
+        per_ex = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        return {C.LOGITS: logits, C.PER_EXAMPLE_LOSS: per_ex,
+                C.PER_EXAMPLE_CORRECT: self._correct(logits, labels)}
+
+    def variables_by_key(self):
+        """Checkpoint key -> variable, for every variable the module owns."""
+        out = {}
+        for spec, v in zip(self.model.params, self.params):
+            out["param/" + spec.name] = v
+        for spec, v in zip(self.model.state, self.state):
+            out["state/" + spec.name] = v
+        for spec, v in zip(self.model.params, self.slots):
+            out["slot/" + spec.name] = v
+        out["step"] = self.step
+        return out
+
+    def _save(self, path):
+        items = sorted(self.variables_by_key().items())
+        op = tf.raw_ops.SaveV2(prefix=path, tensor_names=[k for k, _ in items],
+                               shape_and_slices=[""] * len(items),
+                               tensors=[v.read_value() for _, v in items])
+        with tf.control_dependencies([op]):
+            status = tf.identity(tf.constant(1, tf.int32))
+        return {C.STATUS: status}
+
+    def _restore(self, path):
+        items = sorted(self.variables_by_key().items())
+        values = tf.raw_ops.RestoreV2(prefix=path, tensor_names=[k for k, _ in items],
+                                      shape_and_slices=[""] * len(items),
+                                      dtypes=[v.dtype for _, v in items])
+        ops = [v.assign(x) for (_, v), x in zip(items, values)]
+        with tf.control_dependencies(ops):
+            status = tf.identity(tf.constant(1, tf.int32))
+        return {C.STATUS: status}
+
+    def _reset(self, seed):
+        for i, (spec, v) in enumerate(zip(self.model.params, self.params)):
+            v.assign(spec.initial(seed, i))
+        for spec, v in zip(self.model.state, self.state):
+            v.assign(spec.initial())
+        for v in self.slots:
+            v.assign(tf.zeros_like(v))
+        self.step.assign(0)
+
+    def _reset_sig(self, seed):
+        self._reset(seed)
+        with tf.control_dependencies([self.step.read_value()]):
+            status = tf.identity(tf.constant(1, tf.int32))
+        return {C.STATUS: status}
+
+    def _get_params(self):
+        return {C.PARAMS: tf.concat([tf.reshape(p, [-1]) for p in self.params], axis=0)}
+
+    def signatures(self):
+        return {name: getattr(self, name).get_concrete_function() for name in C.SIGNATURES}

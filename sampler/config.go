@@ -1,0 +1,60 @@
+package sampler
+
+import (
+	"fmt"
+	"runtime"
+)
+
+// Config sets the batch size, the randomness and the parallelism of a
+// [Sampler]. [New] copies it, so changing a Config afterwards has no effect
+// on samplers already built.
+type Config struct {
+	// BatchSize is the number of examples per batch; it must be > 0.
+	BatchSize int
+	// Seed is the only source of randomness: the shuffle of every epoch and the
+	// generators handed to Augment derive from it.
+	Seed uint64
+	// Shuffle, if true, reshuffles the index list every epoch with a seed
+	// derived from (Seed, epoch); if false, every epoch follows the order of
+	// the index list given to New.
+	Shuffle bool
+	// DropRemainder, if true, drops the last examples of an epoch when they do
+	// not fill a batch; if false, the last batch may be smaller than BatchSize.
+	DropRemainder bool
+	// Workers is the number of goroutines assembling batches; 0 means
+	// runtime.GOMAXPROCS(0) at the time of New. It must be >= 0. It changes
+	// speed and memory only, never the batches: a running epoch holds up to
+	// 2*Workers+Prefetch+3 batch buffers.
+	Workers int
+	// Prefetch is the number of finished batches buffered ahead of the
+	// consumer; 0 means 2. It must be >= 0.
+	Prefetch int
+	// Augment transforms each example after it is copied out of the dataset;
+	// nil means no augmentation (the batch holds the dataset's values).
+	Augment Augmenter
+}
+
+// resolved returns a copy of c with the defaults filled in. It panics if c is
+// nil or a field is out of range.
+func (c *Config) resolved() Config {
+	if c == nil {
+		panic("sampler: nil Config")
+	}
+	r := *c
+	if r.BatchSize <= 0 {
+		panic(fmt.Sprintf("sampler: BatchSize is %d, want > 0", r.BatchSize))
+	}
+	if r.Workers < 0 {
+		panic(fmt.Sprintf("sampler: Workers is %d, want >= 0", r.Workers))
+	}
+	if r.Prefetch < 0 {
+		panic(fmt.Sprintf("sampler: Prefetch is %d, want >= 0", r.Prefetch))
+	}
+	if r.Workers == 0 {
+		r.Workers = runtime.GOMAXPROCS(0)
+	}
+	if r.Prefetch == 0 {
+		r.Prefetch = 2
+	}
+	return r
+}

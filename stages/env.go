@@ -1,0 +1,158 @@
+package stages
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/useful-pipeline/useful-pipeline/config"
+	"github.com/useful-pipeline/useful-pipeline/graphs"
+	"github.com/useful-pipeline/useful-pipeline/rundir"
+)
+
+// Env is what every stage gets: the resolved options, the run directory and
+// where to print progress.
+type Env struct {
+	Opts *config.Options
+	Dir  *rundir.Dir
+	// Out receives progress; Bars selects progress bars (a terminal) over
+	// plain log lines.
+	Out  io.Writer
+	Bars bool
+	// Graphs configures TensorFlow sessions (threads).
+	Graphs *graphs.Config
+
+	data map[float64]*Data
+}
+
+// NeedsError reports a stage run before a stage it needs; the command exits 2.
+type NeedsError struct {
+	Stage, Needs string
+	Cause        error
+}
+
+func (e *NeedsError) Error() string {
+	return fmt.Sprintf("stage %s needs stage %s first (run `--stage %s` or `--stage all` on this run directory): %v", e.Stage, e.Needs, e.Needs, e.Cause)
+}
+
+func (e *NeedsError) Unwrap() error { return e.Cause }
+
+// Requires lists the stages each stage reads from.
+func Requires(stage string, o *config.Options) []string {
+	switch stage {
+	case "probe":
+		return []string{"load"}
+	case "extract":
+		return []string{"probe"}
+	case "cluster":
+		return []string{"extract"}
+	case "resample":
+		return []string{"cluster"}
+	case "retrain":
+		if o.Useful {
+			return []string{"resample"}
+		}
+		return []string{"load"}
+	case "evaluate":
+		return []string{"retrain"}
+	case "report":
+		return []string{"evaluate"}
+	}
+	return nil
+}
+
+// Hash returns the hash of the options that stage's outputs depend on.
+func Hash(stage string, o *config.Options) string {
+	type loadKey struct {
+		Dataset, DataDir string
+		Seed             uint64
+		Toy              *config.ToyOptions
+	}
+	type trainKey struct {
+		Load                     loadKey
+		Model                    string
+		Methods                  []string
+		Useful                   bool
+		SeparateEpoch, Epochs    int
+		BatchSize                int
+		LR, Momentum, WD, Rho    float64
+		LRSchedule               string
+	}
+	lk := loadKey{o.Dataset, o.DataDir, o.Seed, o.Toy}
+	tk := trainKey{lk, o.Model, o.Methods, o.Useful, o.SeparateEpoch, o.Epochs, o.BatchSize, o.LR, o.Momentum, o.WeightDecay, o.Rho, o.LRSchedule}
+	switch stage {
+	case "load":
+		return rundir.Hash(lk)
+	case "probe", "extract", "cluster":
+		return rundir.Hash(struct {
+			Stage string
+			T     trainKey
+		}{stage, tk})
+	}
+	return rundir.Hash(struct {
+		Stage  string
+		T      trainKey
+		Factor int
+	}{stage, tk, o.UpsampleFactor})
+}
+
+// CheckInputs returns a *NeedsError if a stage that stage reads from has not
+// completed with the current options or its artifacts changed.
+func (e *Env) CheckInputs(stage string) error {
+	for _, need := range Requires(stage, e.Opts) {
+		if err := e.Dir.Verify(need, Hash(need, e.Opts)); err != nil {
+			if errors.Is(err, rundir.ErrStageMissing) {
+				return &NeedsError{Stage: stage, Needs: need, Cause: err}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Complete records stage as done with its artifacts, and forgets every later
+// stage (they must rerun on the new outputs).
+func (e *Env) Complete(stage string, artifacts []string) error {
+	after := false
+	for _, s := range config.StagesOrder() {
+		if after {
+			if err := e.Dir.Forget(s); err != nil {
+				return err
+			}
+		}
+		if s == stage {
+			after = true
+		}
+	}
+	return e.Dir.Complete(stage, Hash(stage, e.Opts), artifacts)
+}
+
+// ModelDir is the SavedModel folder for the model and data shape.
+func (e *Env) ModelDir(shape []int, classes int) string {
+	s := make([]string, len(shape))
+	for i, d := range shape {
+		s[i] = fmt.Sprint(d)
+	}
+	return filepath.Join(e.Opts.ModelsDir, fmt.Sprintf("%s-%s-c%d", e.Opts.Model, strings.Join(s, "x"), classes))
+}
+
+// LoadModel loads the SavedModel that fits d and checks it against the data.
+func (e *Env) LoadModel(d *Data) (*graphs.Model, error) {
+	dir := e.ModelDir(d.Train.Shape, d.Train.NumClasses)
+	m, err := graphs.Load(dir, e.Graphs)
+	if err != nil {
+		return nil, fmt.Errorf("%w (export it with `make models` or python_export/export.py)", err)
+	}
+	if err := m.CheckData(d.Train.Shape, d.Train.NumClasses); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+func (e *Env) logf(format string, a ...any) {
+	fmt.Fprintf(e.Out, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, a...)...)
+}

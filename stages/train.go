@@ -1,0 +1,236 @@
+package stages
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/useful-pipeline/useful-pipeline/dataset"
+	"github.com/useful-pipeline/useful-pipeline/graphs"
+	"github.com/useful-pipeline/useful-pipeline/sampler"
+)
+
+// EpochStats is one row of a training curve.
+type EpochStats struct {
+	Epoch    int     `json:"epoch"` // 1-based: the state after this many epochs
+	LR       float64 `json:"lr"`
+	Loss     float64 `json:"loss"`      // mean training loss over the epoch's steps
+	Accuracy float64 `json:"accuracy"`  // fraction of the epoch's examples classified correctly
+	Seconds  float64 `json:"seconds"`   // wall time of the epoch's train steps
+	// Features holds per-epoch measurements of the weights (toy: G_e, G_d).
+	Features map[string]float64 `json:"features,omitempty"`
+}
+
+// trainJob describes one training run of a model.
+type trainJob struct {
+	name    string
+	method  string
+	data    *dataset.Dataset
+	indices []int // nil: every example once
+	epochs  int   // train epochs [start, epochs)
+	// ckpt is the folder (relative to the run directory) of the resumable
+	// checkpoint; "" means none.
+	ckpt      string
+	ckptEvery int
+	resume    bool
+	// afterEpoch runs after each epoch on the updated weights (per-example
+	// statistics, feature measurements); it may fill st.Features.
+	afterEpoch func(m *graphs.Model, epoch int, st *EpochStats) error
+}
+
+// trainState is saved inside each checkpoint folder, so that weights and
+// progress are replaced together by one rename.
+type trainState struct {
+	Name   string       `json:"name"`
+	Next   int          `json:"next_epoch"`
+	Curves []EpochStats `json:"curves"`
+}
+
+const ckptPrefix = "w"
+
+// NaNError reports a loss that became NaN or Inf; the last good checkpoint
+// is kept.
+type NaNError struct {
+	Run         string
+	Epoch, Step int
+	Loss        float32
+	Checkpoint  string
+}
+
+func (e *NaNError) Error() string {
+	return fmt.Sprintf("run %s: training loss is %v at epoch %d step %d; stopped (last good checkpoint: %s)", e.Run, e.Loss, e.Epoch, e.Step, e.Checkpoint)
+}
+
+// stepSeed derives the in-graph randomness (dropout) of one step.
+func stepSeed(seed uint64, epoch, step int) int64 {
+	x := seed*0x9E3779B97F4A7C15 ^ uint64(epoch)<<32 ^ uint64(step)
+	x ^= x >> 31
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 29
+	return int64(x >> 1)
+}
+
+// train runs job on m, which must hold the starting weights (W0) unless the
+// job resumes from its checkpoint. It returns the full curve.
+func (e *Env) train(m *graphs.Model, job trainJob) ([]EpochStats, error) {
+	o := e.Opts
+	st := trainState{Name: job.name}
+	if job.resume && job.ckpt != "" {
+		ok, err := e.loadCheckpoint(m, job.ckpt, &st)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			e.logf("%s: resuming after epoch %d from %s", job.name, st.Next, e.Dir.Path(job.ckpt))
+		}
+	}
+	smp := sampler.New(job.data, job.indices, nil, &sampler.Config{BatchSize: o.BatchSize, Seed: o.Seed, Shuffle: true})
+	steps := smp.StepsPerEpoch()
+	var bar *progressbar.ProgressBar
+	if e.Bars && st.Next < job.epochs {
+		bar = progressbar.NewOptions(job.epochs, progressbar.OptionSetWriter(e.Out), progressbar.OptionSetDescription(job.name),
+			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+		bar.Set(st.Next)
+	}
+	logEvery := max(1, job.epochs/50)
+	for epoch := st.Next; epoch < job.epochs; epoch++ {
+		lr := o.LRAt(epoch)
+		h := graphs.Hyper{LR: float32(lr), Momentum: float32(o.Momentum), WeightDecay: float32(o.WeightDecay), Rho: float32(o.Rho)}
+		it := smp.Epoch(epoch)
+		var sumLoss float64
+		var correct, seen int
+		var busy time.Duration
+		for step := 0; ; step++ {
+			b, err := it.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				it.Close()
+				return nil, fmt.Errorf("run %s: epoch %d: %w", job.name, epoch+1, err)
+			}
+			h.Seed = stepSeed(o.Seed, epoch, step)
+			t0 := time.Now()
+			batch := &graphs.Batch{Images: b.Images, Labels: b.Labels, Weights: b.Weights, N: b.N}
+			var r graphs.StepResult
+			if job.method == "sam" {
+				r, err = m.TrainSAM(batch, h)
+			} else {
+				r, err = m.TrainSGD(batch, h)
+			}
+			busy += time.Since(t0)
+			n := b.N
+			it.Release(b)
+			if err != nil {
+				it.Close()
+				return nil, fmt.Errorf("run %s: epoch %d step %d: %w", job.name, epoch+1, step+1, err)
+			}
+			if math.IsNaN(float64(r.Loss)) || math.IsInf(float64(r.Loss), 0) {
+				it.Close()
+				return nil, &NaNError{Run: job.name, Epoch: epoch + 1, Step: step + 1, Loss: r.Loss, Checkpoint: e.lastGood(job)}
+			}
+			sumLoss += float64(r.Loss)
+			correct += r.Correct
+			seen += n
+		}
+		it.Close()
+		es := EpochStats{Epoch: epoch + 1, LR: lr, Loss: sumLoss / float64(steps), Accuracy: float64(correct) / float64(seen), Seconds: busy.Seconds()}
+		if job.afterEpoch != nil {
+			if err := job.afterEpoch(m, epoch+1, &es); err != nil {
+				return nil, err
+			}
+		}
+		st.Curves = append(st.Curves, es)
+		st.Next = epoch + 1
+		if bar != nil {
+			bar.Describe(fmt.Sprintf("%s loss %.4f acc %.2f%%", job.name, es.Loss, 100*es.Accuracy))
+			bar.Set(st.Next)
+		} else if st.Next%logEvery == 0 || st.Next == job.epochs {
+			e.logf("%s: epoch %d/%d lr %.4g loss %.4f acc %.2f%% (%.2fs)", job.name, st.Next, job.epochs, lr, es.Loss, 100*es.Accuracy, es.Seconds)
+		}
+		if job.ckpt != "" && (st.Next%job.ckptEvery == 0 || st.Next == job.epochs) {
+			if err := e.saveCheckpoint(m, job.ckpt, st); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if bar != nil {
+		bar.Finish()
+		e.logf("%s: %d epochs, final loss %.4f acc %.2f%%", job.name, job.epochs, st.Curves[len(st.Curves)-1].Loss, 100*st.Curves[len(st.Curves)-1].Accuracy)
+	}
+	return st.Curves, nil
+}
+
+func (e *Env) lastGood(job trainJob) string {
+	if job.ckpt == "" {
+		return "none"
+	}
+	return e.Dir.Path(job.ckpt)
+}
+
+// saveCheckpoint writes weights and state to a temporary folder and renames
+// it over ckpt, so a kill at any moment leaves the old or the new checkpoint.
+func (e *Env) saveCheckpoint(m *graphs.Model, ckpt string, st trainState) error {
+	final := e.Dir.Path(ckpt)
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("checkpoint %s: %w", final, err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := m.Save(filepath.Join(tmp, ckptPrefix)); err != nil {
+		return err
+	}
+	b, _ := json.Marshal(st)
+	if err := os.WriteFile(filepath.Join(tmp, "state.json"), b, 0o644); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", final, err)
+	}
+	return replaceDir(tmp, final)
+}
+
+// replaceDir renames src over dst (a folder). The old dst is first moved to
+// dst.old; loadCheckpoint falls back to it if a kill lands in between.
+func replaceDir(src, dst string) error {
+	old := dst + ".old"
+	os.RemoveAll(old)
+	if _, err := os.Stat(dst); err == nil {
+		if err := os.Rename(dst, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(src, dst); err != nil {
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+// loadCheckpoint restores weights and state from ckpt (or ckpt.old, left by
+// a kill between the two renames of replaceDir). ok is false if neither exists.
+func (e *Env) loadCheckpoint(m *graphs.Model, ckpt string, st *trainState) (bool, error) {
+	for _, dir := range []string{e.Dir.Path(ckpt), e.Dir.Path(ckpt) + ".old"} {
+		b, err := os.ReadFile(filepath.Join(dir, "state.json"))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		if err := json.Unmarshal(b, st); err != nil {
+			return false, fmt.Errorf("%s: %w", filepath.Join(dir, "state.json"), err)
+		}
+		if err := m.Restore(filepath.Join(dir, ckptPrefix)); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	return false, nil
+}
