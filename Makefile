@@ -37,7 +37,7 @@ run: build models
 	bin/useful-pipeline --stage all --run-dir $(RUN_DIR) $(ARGS)
 
 bench: build models
-	$(GOENV) go run ./cmd/bench-rss
+	$(GOENV) go run ./cmd/bench --model-dir models/mlp3-28x28x1-c10 --steps 20000 --warmup 1000
 
 clean:
 	rm -rf bin runs models

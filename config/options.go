@@ -51,14 +51,14 @@ type Options struct {
 // ToyOptions are the synthetic distribution's parameters (SPEC "The toy
 // experiment").
 type ToyOptions struct {
-	N         int     `json:"n"`
-	D         int     `json:"d"`
-	P         int     `json:"p"`
-	BetaE     float64 `json:"beta_e"`
-	BetaD     float64 `json:"beta_d"`
-	Alpha     float64 `json:"alpha"`
-	NoiseStd  float64 `json:"noise_std"`
-	Filters   int     `json:"filters"`
+	N        int     `json:"n"`
+	D        int     `json:"d"`
+	P        int     `json:"p"`
+	BetaE    float64 `json:"beta_e"`
+	BetaD    float64 `json:"beta_d"`
+	Alpha    float64 `json:"alpha"`
+	NoiseStd float64 `json:"noise_std"`
+	Filters  int     `json:"filters"`
 	// CompareBetaD adds baseline runs at this slow-feature strength (paper:
 	// 0.4) to show that a stronger slow feature helps; 0 means none.
 	CompareBetaD float64 `json:"compare_beta_d"`
@@ -210,7 +210,7 @@ func (o *Options) resolveToy() {
 // Constants of the toy default, chosen and justified in docs/DESIGN.md.
 const (
 	// ToySeparateEpoch is t for the toy data (full-batch iterations).
-	ToySeparateEpoch = 300
+	ToySeparateEpoch = 30
 )
 
 // RunSpec is one training run of a report: a method, with or without
@@ -221,7 +221,6 @@ type RunSpec struct {
 	Useful bool    `json:"useful"`
 	BetaD  float64 `json:"beta_d,omitempty"` // toy only
 }
-
 
 // Runs lists the runs --stage all trains, in report order: for each method
 // the baseline, then USEFUL; then the toy's comparison baselines at

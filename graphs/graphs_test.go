@@ -65,8 +65,8 @@ func TestRawTensorAccess(t *testing.T) {
 type reference struct {
 	Hyper struct {
 		LR, Momentum, WeightDecay, Rho float32
-		DropoutSeed, ResetSeed, Steps   int64
-		BatchSize                       int
+		DropoutSeed, ResetSeed, Steps  int64
+		BatchSize                      int
 	}
 	Losses map[string][]float64 `json:"losses"`
 	Files  map[string]string    `json:"files"`

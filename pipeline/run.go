@@ -111,4 +111,5 @@ func sameRun(a, b *Options) bool {
 	y, _ := jsonMarshal(b)
 	return reflect.DeepEqual(x, y)
 }
+
 type ToyOptions = config.ToyOptions

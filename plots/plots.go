@@ -39,6 +39,9 @@ type Series struct {
 	X, Y []float64
 	// Dashed draws the line dashed instead of solid.
 	Dashed bool
+	// Color is the line colour; nil means the plotutil palette colour of
+	// the series' index.
+	Color color.Color
 }
 
 // Points is one group of a scatter plot.
@@ -87,6 +90,9 @@ func lines(path, title, xlabel, ylabel string, series []Series, marker *vLine) e
 		}
 		l.LineStyle.Width = vg.Points(1.5)
 		l.LineStyle.Color = plotutil.Color(i)
+		if s.Color != nil {
+			l.LineStyle.Color = s.Color
+		}
 		if s.Dashed {
 			l.LineStyle.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		}

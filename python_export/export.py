@@ -117,7 +117,7 @@ def main(argv=None):
     ap.add_argument("--out", required=True)
     ap.add_argument("--reference", action="store_true", help="also write eager reference steps")
     ap.add_argument("--filters", type=int, help="toy_cnn: number of filters J (default 40)")
-    ap.add_argument("--init-std", type=float, help="toy_cnn: std of the N(0, s^2) initialisation (default 0.02)")
+    ap.add_argument("--init-std", type=float, help="toy_cnn: std of the N(0, s^2) initialisation (default d**-0.5)")
     ap.add_argument("--hidden", type=int, help="mlp3: hidden units (default 512)")
     ap.add_argument("--dropout", type=float, help="mlp3: dropout rate (default 0.1)")
     a = ap.parse_args(argv)

@@ -119,19 +119,23 @@ class Model:
 
 class ToyCNN(Model):
     """Eq. 1 of the paper: f(x) = sum_j sum_p <w_j, x_p>^3 over P patches of
-    dimension d with J filters, W ~ N(0, init_std^2). Two classes: the logits
+    dimension d with J filters, W ~ N(0, init_std^2); init_std None means
+    d**-0.5, the paper's sigma_0^2 = polylog(d)/d with polylog(d) = 1 (see
+    docs/DESIGN.md). Two classes: the logits
     are [-f/2, f/2], so softmax cross-entropy on label (y+1)/2 equals the
     logistic loss log(1 + exp(-y f)) of the paper."""
 
     name = "toy_cnn"
 
-    def __init__(self, input_shape, num_classes, filters=40, init_std=0.02):
+    def __init__(self, input_shape, num_classes, filters=40, init_std=None):
         super().__init__(input_shape, num_classes)
         if len(self.input_shape) != 2:
             raise ValueError(f"toy_cnn: input shape {self.input_shape}, want [P, d]")
         if self.num_classes != 2:
             raise ValueError(f"toy_cnn: {self.num_classes} classes, want 2")
         d = self.input_shape[1]
+        if init_std is None:
+            init_std = d ** -0.5
         self.params = [ParamSpec("filters", [d, filters], "normal", init_std)]
         self.options = {"filters": int(filters), "init_std": float(init_std)}
 

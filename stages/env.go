@@ -72,14 +72,14 @@ func Hash(stage string, o *config.Options) string {
 		Toy              *config.ToyOptions
 	}
 	type trainKey struct {
-		Load                     loadKey
-		Model                    string
-		Methods                  []string
-		Useful                   bool
-		SeparateEpoch, Epochs    int
-		BatchSize                int
-		LR, Momentum, WD, Rho    float64
-		LRSchedule               string
+		Load                  loadKey
+		Model                 string
+		Methods               []string
+		Useful                bool
+		SeparateEpoch, Epochs int
+		BatchSize             int
+		LR, Momentum, WD, Rho float64
+		LRSchedule            string
 	}
 	lk := loadKey{o.Dataset, o.DataDir, o.Seed, o.Toy}
 	tk := trainKey{lk, o.Model, o.Methods, o.Useful, o.SeparateEpoch, o.Epochs, o.BatchSize, o.LR, o.Momentum, o.WeightDecay, o.Rho, o.LRSchedule}

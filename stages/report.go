@@ -3,6 +3,7 @@ package stages
 import (
 	"encoding/csv"
 	"fmt"
+	"image/color"
 	"math"
 	"os"
 	"strconv"
@@ -33,7 +34,8 @@ type ToyMetrics struct {
 	SlowClusterRecall    float64            `json:"slow_cluster_recall"`
 	PerMethod            map[string]PrecRec `json:"per_method"`
 	InitStd              float64            `json:"init_std"`
-	// EarlyGapShare is the share of iterations 1..SeparateEpoch at which
+	// EarlyGapShare is the share of the early iterations (until GD's G_e
+	// reaches half its final value) at which
 	// S_e - S_d (SAM) < G_e - G_d (GD), at the main beta_d.
 	EarlyGapShare *float64 `json:"early_gap_share,omitempty"`
 }
@@ -138,7 +140,8 @@ func (e *Env) Report() error {
 			fmt.Fprintf(&md, "| %s | %.2f | %.2f | %s | %.1f | %s |\n", r.ID, r.TestAccuracyPct, r.TestErrorPct, up, r.TrainSeconds, ratio)
 		}
 	}
-	md.WriteString("\nTime / baseline compares the train-step wall time of a run with its method's baseline; the probe (t epochs) is not included.\n")
+	md.WriteString("\nTraining loss and accuracy of a USEFUL run are measured over its upsampled list (slow examples count factor times).\n")
+	md.WriteString("Time / baseline compares the train-step wall time of a run with its method's baseline; the probe (t epochs) is not included.\n")
 	if toy {
 		md.WriteString("On the toy data the methods are full-batch GD (`sgd` with momentum 0) and SAM, as in the paper; the paper does not report GD+USEFUL or SAM+USEFUL accuracies on the toy data.\n")
 	}
@@ -293,11 +296,11 @@ func (e *Env) reportPlots(md *strings.Builder, met *Metrics, curves map[string][
 			for i, s := range c {
 				x[i], fe[i], fd[i] = float64(s.Epoch), s.Features["G_e"], s.Features["G_d"]
 			}
-			letter := "G"
+			letter, col := "G", color.Color(color.RGBA{R: 31, G: 119, B: 180, A: 255}) // GD blue, as in Fig. 3
 			if run.Method == "sam" {
-				letter = "S"
+				letter, col = "S", color.RGBA{R: 255, G: 127, B: 14, A: 255} // SAM orange
 			}
-			series = append(series, plots.Series{Name: letter + "_e (fast)", X: x, Y: fe, Dashed: true}, plots.Series{Name: letter + "_d (slow)", X: x, Y: fd})
+			series = append(series, plots.Series{Name: letter + "_e (fast)", X: x, Y: fe, Dashed: true, Color: col}, plots.Series{Name: letter + "_d (slow)", X: x, Y: fd, Color: col})
 			gap := make([]float64, len(c))
 			for i := range c {
 				gap[i] = fe[i] - fd[i]
@@ -318,9 +321,16 @@ func (e *Env) reportPlots(md *strings.Builder, met *Metrics, curves map[string][
 		arts = append(arts, rel)
 		fmt.Fprintf(md, "![features beta_d=%g](%s)\n\n", b, rel)
 		if gd != nil && sd != nil {
+			// The early phase is [1, T0] with T0 the first iteration at which
+			// GD's G_e reaches half its final value (the fast feature's take-off).
 			early := min(len(gd), len(sd))
-			if o.Useful {
-				early = min(early, o.SeparateEpoch)
+			if ge := geOf(curves, o, b); len(ge) > 0 {
+				for i, v := range ge {
+					if v >= ge[len(ge)-1]/2 {
+						early = min(early, i+1)
+						break
+					}
+				}
 			}
 			smaller := 0
 			for i := 0; i < early; i++ {
@@ -332,7 +342,7 @@ func (e *Env) reportPlots(md *strings.Builder, met *Metrics, curves map[string][
 			if bi == 0 && met.Toy != nil {
 				met.Toy.EarlyGapShare = &share
 			}
-			fmt.Fprintf(md, "At beta_d = %g, S_e - S_d < G_e - G_d at %d of the first %d iterations (%.0f%%).", b, smaller, early, 100*share)
+			fmt.Fprintf(md, "At beta_d = %g, S_e - S_d < G_e - G_d at %d of the first %d iterations (%.0f%%; the early phase ends when GD's G_e reaches half its final value).", b, smaller, early, 100*share)
 			var pts []string
 			for _, it := range []int{50, 100, 200, 300, 400, 500, 600} {
 				if it <= len(gd) && it <= len(sd) {
@@ -369,6 +379,20 @@ func (e *Env) reportPlots(md *strings.Builder, met *Metrics, curves map[string][
 	return arts, nil
 }
 
+// geOf returns GD's G_e curve of the baseline at beta_d b.
+func geOf(curves map[string][]EpochStats, o *config.Options, b float64) []float64 {
+	for _, run := range o.Runs() {
+		if run.Method == "sgd" && !run.Useful && run.BetaD == b {
+			out := make([]float64, len(curves[run.ID]))
+			for i, s := range curves[run.ID] {
+				out[i] = s.Features["G_e"]
+			}
+			return out
+		}
+	}
+	return nil
+}
+
 func (e *Env) readCurves(rel string) ([]EpochStats, error) {
 	f, err := os.Open(e.Dir.Path(rel))
 	if err != nil {
@@ -403,4 +427,3 @@ func (e *Env) readCurves(rel string) ([]EpochStats, error) {
 	return out, nil
 }
 
-var _ = config.RunSpec{}

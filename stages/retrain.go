@@ -11,9 +11,9 @@ import (
 
 // RetrainSummary is retrain/<run>/summary.json.
 type RetrainSummary struct {
-	Run          config.RunSpec `json:"run"`
-	Epochs       int            `json:"epochs"`
-	TrainExamples int           `json:"train_examples_per_epoch"`
+	Run           config.RunSpec `json:"run"`
+	Epochs        int            `json:"epochs"`
+	TrainExamples int            `json:"train_examples_per_epoch"`
 	// TrainSeconds is the wall time of the train steps of all epochs
 	// (input pipeline waits included, per-epoch measurements excluded).
 	TrainSeconds float64 `json:"train_seconds"`

@@ -21,9 +21,9 @@ import (
 type EpochStats struct {
 	Epoch    int     `json:"epoch"` // 1-based: the state after this many epochs
 	LR       float64 `json:"lr"`
-	Loss     float64 `json:"loss"`      // mean training loss over the epoch's steps
-	Accuracy float64 `json:"accuracy"`  // fraction of the epoch's examples classified correctly
-	Seconds  float64 `json:"seconds"`   // wall time of the epoch's train steps
+	Loss     float64 `json:"loss"`     // mean training loss over the epoch's steps
+	Accuracy float64 `json:"accuracy"` // fraction of the epoch's examples classified correctly
+	Seconds  float64 `json:"seconds"`  // wall time of the epoch's train steps
 	// Features holds per-epoch measurements of the weights (toy: G_e, G_d).
 	Features map[string]float64 `json:"features,omitempty"`
 }

@@ -49,6 +49,8 @@
 //     SlowCluster -1.
 //   - Equal mean losses (within a relative 1e-12) in the two clusters of a
 //     class: no split, because nothing tells the clusters apart.
-//   - NaN or ±Inf in the data, or values so large that squared distances
-//     could overflow, give an error naming the row, column and value.
+//   - NaN or ±Inf in the data or logits, or values so large that squared
+//     distances could overflow, give an error naming the row, column and
+//     value; a NaN or ±Inf loss or an out-of-range label gives an error
+//     naming the row and value.
 package cluster
