@@ -31,17 +31,20 @@ type Options struct {
 	Methods   []string `json:"methods"`
 	Useful    bool     `json:"useful"`
 	// SeparateEpoch is t, the epoch after which examples are clustered.
-	SeparateEpoch  int     `json:"separate_epoch"`
-	UpsampleFactor int     `json:"upsample_factor"`
-	Epochs         int     `json:"epochs"`
-	BatchSize      int     `json:"batch_size"`
-	LR             float64 `json:"lr"`
-	LRSchedule     string  `json:"lr_schedule"`
-	Momentum       float64 `json:"momentum"`
-	WeightDecay    float64 `json:"weight_decay"`
-	Rho            float64 `json:"rho"`
-	Seed           uint64  `json:"seed"`
-	Threads        int     `json:"-"`
+	SeparateEpoch  int `json:"separate_epoch"`
+	UpsampleFactor int `json:"upsample_factor"`
+	Epochs         int `json:"epochs"`
+	BatchSize      int `json:"batch_size"`
+	// FullBatch makes every step use the whole training list (the toy's
+	// full-batch GD; a USEFUL list is longer than the training set).
+	FullBatch   bool    `json:"full_batch"`
+	LR          float64 `json:"lr"`
+	LRSchedule  string  `json:"lr_schedule"`
+	Momentum    float64 `json:"momentum"`
+	WeightDecay float64 `json:"weight_decay"`
+	Rho         float64 `json:"rho"`
+	Seed        uint64  `json:"seed"`
+	Threads     int     `json:"-"`
 	// Toy holds the toy distribution's settings (dataset toy only).
 	Toy *ToyOptions `json:"toy,omitempty"`
 
@@ -199,7 +202,9 @@ func (o *Options) resolveToy() {
 	deff("toy-compare-beta-d", &t.CompareBetaD, 0.4)
 	def("epochs", &o.Epochs, 600)
 	def("separate-epoch", &o.SeparateEpoch, ToySeparateEpoch)
-	def("batch-size", &o.BatchSize, t.N)
+	if !o.isSet("batch-size") && o.BatchSize == 0 {
+		o.BatchSize, o.FullBatch = t.N, true
+	}
 	deff("lr", &o.LR, 0.1)
 	deff("rho", &o.Rho, 0.02)
 	if o.LRSchedule == "" {

@@ -78,11 +78,12 @@ func Hash(stage string, o *config.Options) string {
 		Useful                bool
 		SeparateEpoch, Epochs int
 		BatchSize             int
+		FullBatch             bool
 		LR, Momentum, WD, Rho float64
 		LRSchedule            string
 	}
 	lk := loadKey{o.Dataset, o.DataDir, o.Seed, o.Toy}
-	tk := trainKey{lk, o.Model, o.Methods, o.Useful, o.SeparateEpoch, o.Epochs, o.BatchSize, o.LR, o.Momentum, o.WeightDecay, o.Rho, o.LRSchedule}
+	tk := trainKey{lk, o.Model, o.Methods, o.Useful, o.SeparateEpoch, o.Epochs, o.BatchSize, o.FullBatch, o.LR, o.Momentum, o.WeightDecay, o.Rho, o.LRSchedule}
 	switch stage {
 	case "load":
 		return rundir.Hash(lk)

@@ -101,7 +101,11 @@ func (e *Env) Report() error {
 	}
 	var md strings.Builder
 	fmt.Fprintf(&md, "# USEFUL report: %s, %s\n\n", o.Dataset, o.Model)
-	fmt.Fprintf(&md, "Seed %d, %d epochs, batch %d, lr %g (%s), momentum %g, weight decay %g, SAM rho %g", o.Seed, o.Epochs, o.BatchSize, o.LR, o.LRSchedule, o.Momentum, o.WeightDecay, o.Rho)
+	batch := fmt.Sprint(o.BatchSize)
+	if o.FullBatch {
+		batch = "full (the whole training list)"
+	}
+	fmt.Fprintf(&md, "Seed %d, %d epochs, batch %s, lr %g (%s), momentum %g, weight decay %g, SAM rho %g", o.Seed, o.Epochs, batch, o.LR, o.LRSchedule, o.Momentum, o.WeightDecay, o.Rho)
 	if o.Useful {
 		fmt.Fprintf(&md, ", separating epoch t = %d, upsampling factor %d", o.SeparateEpoch, o.UpsampleFactor)
 	}
@@ -426,4 +430,3 @@ func (e *Env) readCurves(rel string) ([]EpochStats, error) {
 	}
 	return out, nil
 }
-

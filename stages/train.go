@@ -91,13 +91,20 @@ func (e *Env) train(m *graphs.Model, job trainJob) ([]EpochStats, error) {
 			e.logf("%s: resuming after epoch %d from %s", job.name, st.Next, e.Dir.Path(job.ckpt))
 		}
 	}
-	smp := sampler.New(job.data, job.indices, nil, &sampler.Config{BatchSize: o.BatchSize, Seed: o.Seed, Shuffle: true})
+	bs := o.BatchSize
+	if o.FullBatch {
+		bs = max(job.data.Len(), len(job.indices))
+	}
+	smp := sampler.New(job.data, job.indices, nil, &sampler.Config{BatchSize: bs, Seed: o.Seed, Shuffle: true})
 	steps := smp.StepsPerEpoch()
 	var bar *progressbar.ProgressBar
 	if e.Bars && st.Next < job.epochs {
-		bar = progressbar.NewOptions(job.epochs, progressbar.OptionSetWriter(e.Out), progressbar.OptionSetDescription(job.name),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
-		bar.Set(st.Next)
+		// One bar per run over all its steps; the description carries the
+		// epoch and the running loss and accuracy.
+		bar = progressbar.NewOptions(job.epochs*steps, progressbar.OptionSetWriter(e.Out), progressbar.OptionSetDescription(job.name),
+			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100*time.Millisecond))
+		bar.Set(st.Next * steps)
 	}
 	logEvery := max(1, job.epochs/50)
 	for epoch := st.Next; epoch < job.epochs; epoch++ {
@@ -139,6 +146,10 @@ func (e *Env) train(m *graphs.Model, job trainJob) ([]EpochStats, error) {
 			sumLoss += float64(r.Loss)
 			correct += r.Correct
 			seen += n
+			if bar != nil {
+				bar.Describe(fmt.Sprintf("%s epoch %d/%d loss %.4f acc %.2f%%", job.name, epoch+1, job.epochs, sumLoss/float64(step+1), 100*float64(correct)/float64(seen)))
+				bar.Add(1)
+			}
 		}
 		it.Close()
 		es := EpochStats{Epoch: epoch + 1, LR: lr, Loss: sumLoss / float64(steps), Accuracy: float64(correct) / float64(seen), Seconds: busy.Seconds()}
@@ -149,10 +160,7 @@ func (e *Env) train(m *graphs.Model, job trainJob) ([]EpochStats, error) {
 		}
 		st.Curves = append(st.Curves, es)
 		st.Next = epoch + 1
-		if bar != nil {
-			bar.Describe(fmt.Sprintf("%s loss %.4f acc %.2f%%", job.name, es.Loss, 100*es.Accuracy))
-			bar.Set(st.Next)
-		} else if st.Next%logEvery == 0 || st.Next == job.epochs {
+		if bar == nil && (st.Next%logEvery == 0 || st.Next == job.epochs) {
 			e.logf("%s: epoch %d/%d lr %.4g loss %.4f acc %.2f%% (%.2fs)", job.name, st.Next, job.epochs, lr, es.Loss, 100*es.Accuracy, es.Seconds)
 		}
 		if job.ckpt != "" && (st.Next%job.ckptEvery == 0 || st.Next == job.epochs) {
