@@ -182,8 +182,14 @@ func TestCrossCheckEagerReference(t *testing.T) {
 				if err := m.Predict(ref.f32(t, "images_0"), ref.Hyper.BatchSize, logits); err != nil {
 					t.Fatal(err)
 				}
-				if d := maxAbsDiff(logits, ref.f32(t, "logits_"+method)); d > 1e-4 {
-					t.Errorf("%s: logits after the steps differ from the reference by %g", method, d)
+				// Logits can be large (toy_cnn is cubic); compare relative to scale.
+				want := ref.f32(t, "logits_"+method)
+				scale := 1.0
+				for _, v := range want {
+					scale = math.Max(scale, math.Abs(float64(v)))
+				}
+				if d := maxAbsDiff(logits, want); d > 1e-5*scale {
+					t.Errorf("%s: logits after the steps differ from the reference by %g (largest logit %g)", method, d, scale)
 				}
 			}
 		})
