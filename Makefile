@@ -12,7 +12,7 @@ ARGS ?=
 MODELS := models/toy_cnn-3x50-c2 models/mlp3-28x28x1-c10 models/cnn_bn-28x28x1-c10
 EXPORT_SRC := $(wildcard python_export/*.py)
 
-.PHONY: setup build models test test-go test-python run bench clean
+.PHONY: setup build models test test-go test-python run bench bench-fmnist fmnist-data clean
 setup:
 	@bash scripts/setup.sh
 
@@ -37,7 +37,16 @@ run: build models
 	bin/useful-pipeline --stage all --run-dir $(RUN_DIR) $(ARGS)
 
 bench: build models
-	$(GOENV) go run ./cmd/bench --model-dir models/mlp3-28x28x1-c10 --steps 20000 --warmup 1000
+	$(GOENV) go run ./cmd/bench rss --model-dir models/mlp3-28x28x1-c10 --steps 20000 --warmup 1000
+
+# Fashion-MNIST from Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
+fmnist-data:
+	@if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then echo "fashion-mnist: present"; \
+	elif command -v apt-get >/dev/null; then apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist; \
+	else echo "no apt: download Fashion-MNIST's four IDX .gz files and pass --data-dir" >&2; exit 2; fi
+
+bench-fmnist: build models fmnist-data
+	bash scripts/bench-fmnist.sh
 
 clean:
 	rm -rf bin runs models

@@ -13,8 +13,29 @@ var Stages = []string{"load", "probe", "extract", "cluster", "resample", "retrai
 // Methods the train step supports.
 var Methods = []string{"sgd", "sam"}
 
-// Datasets the load stage knows.
-var Datasets = []string{"toy"}
+// Datasets the load stage knows: the toy distribution and the on-disk
+// formats of dataset/loaders.
+var Datasets = []string{"toy", "fashion-mnist", "mnist", "cifar10", "cifar100", "cifar100-coarse", "stl10", "cinic10", "tinyimagenet"}
+
+// Augmentations of --augment.
+var Augmentations = []string{"none", "cropflip", "trivialaugment"}
+
+// imageDefaults are the per-dataset defaults of the paper's recipe (SPEC
+// "The method": separating epochs and models).
+var imageDefaults = map[string]struct {
+	model         string
+	separateEpoch int
+	augment       string
+}{
+	"fashion-mnist":   {"mlp3", FashionMNISTSeparateEpoch, "none"},
+	"mnist":           {"mlp3", FashionMNISTSeparateEpoch, "none"},
+	"cifar10":         {"preact_resnet18", 8, "cropflip"},
+	"cifar100":        {"resnet34", 20, "cropflip"},
+	"cifar100-coarse": {"resnet34", 20, "cropflip"},
+	"stl10":           {"preact_resnet18", 11, "cropflip"},
+	"cinic10":         {"preact_resnet18", 4, "cropflip"},
+	"tinyimagenet":    {"preact_resnet18", 10, "cropflip"},
+}
 
 // Options is everything a run needs. Zero values of the numeric fields mean
 // "the dataset's default" and are filled in by Resolve; config.json records
@@ -45,6 +66,17 @@ type Options struct {
 	Rho         float64 `json:"rho"`
 	Seed        uint64  `json:"seed"`
 	Threads     int     `json:"-"`
+	// Augment is none, cropflip (random crop with padding H/8, horizontal
+	// flip) or trivialaugment (crop/flip then TrivialAugmentWide).
+	Augment string `json:"augment"`
+	// ImbalanceRatio > 1 subsamples the training set to a long-tail
+	// profile (largest/smallest class); 0 or 1 means none.
+	ImbalanceRatio float64 `json:"imbalance_ratio,omitempty"`
+	// LabelNoise flips this fraction of training labels (seeded).
+	LabelNoise float64 `json:"label_noise,omitempty"`
+	// Baselines adds comparison runs per method: "random" upsamples a
+	// random set of the same size per class as USEFUL's slow cluster.
+	Baselines []string `json:"baselines,omitempty"`
 	// Toy holds the toy distribution's settings (dataset toy only).
 	Toy *ToyOptions `json:"toy,omitempty"`
 
@@ -102,9 +134,13 @@ func (o *Options) Resolve() error {
 	if o.RunDir == "" {
 		return usagef("--run-dir is empty")
 	}
-	switch o.Dataset {
-	case "toy":
+	switch {
+	case o.Dataset == "toy":
 		o.resolveToy()
+	case slices.Contains(Datasets, o.Dataset):
+		if err := o.resolveImages(); err != nil {
+			return err
+		}
 	default:
 		return usagef("--dataset %q: unknown dataset; want one of %s", o.Dataset, strings.Join(Datasets, ", "))
 	}
@@ -159,6 +195,26 @@ func (o *Options) Resolve() error {
 	if o.LRSchedule != "constant" && o.LRSchedule != "step" {
 		return usagef("--lr-schedule %q: want constant or step", o.LRSchedule)
 	}
+	if !slices.Contains(Augmentations, o.Augment) {
+		return usagef("--augment %q: want one of %s", o.Augment, strings.Join(Augmentations, ", "))
+	}
+	if o.Dataset == "toy" && o.Augment != "none" {
+		return usagef("--augment %q: the toy data takes no augmentation", o.Augment)
+	}
+	if !(o.ImbalanceRatio == 0 || o.ImbalanceRatio >= 1) {
+		return usagef("--imbalance-ratio %v: want >= 1 (0 means balanced)", o.ImbalanceRatio)
+	}
+	if !(o.LabelNoise >= 0 && o.LabelNoise < 1) {
+		return usagef("--label-noise %v: want 0 <= fraction < 1", o.LabelNoise)
+	}
+	for _, b := range o.Baselines {
+		if b != "random" {
+			return usagef("--baselines %q: unknown baseline; want random", b)
+		}
+		if !o.Useful {
+			return usagef("--baselines %q needs --useful (its size comes from USEFUL's clusters)", b)
+		}
+	}
 	if o.Threads < 0 {
 		return usagef("--threads %d: want >= 0", o.Threads)
 	}
@@ -210,21 +266,86 @@ func (o *Options) resolveToy() {
 	if o.LRSchedule == "" {
 		o.LRSchedule = "constant"
 	}
+	if o.Augment == "" {
+		o.Augment = "none"
+	}
+}
+
+// resolveImages fills the paper's recipe (Appendix C.1): batch 128, SGD
+// momentum 0.9, weight decay 5e-4, lr 0.1 divided by 10 at 50% and 75% of
+// 200 epochs, SAM rho 0.1 (0.01 for the MLP and ViT, whose lr is 0.01).
+func (o *Options) resolveImages() error {
+	d := imageDefaults[o.Dataset]
+	if o.Model == "" {
+		o.Model = d.model
+	}
+	if o.DataDir == "" {
+		o.DataDir = DefaultDataDir(o.Dataset)
+		if o.DataDir == "" {
+			return usagef("--data-dir is required for --dataset %s", o.Dataset)
+		}
+	}
+	def := func(name string, p *int, v int) {
+		if !o.isSet(name) && *p == 0 {
+			*p = v
+		}
+	}
+	deff := func(name string, p *float64, v float64) {
+		if !o.isSet(name) && *p == 0 {
+			*p = v
+		}
+	}
+	small := o.Model == "mlp3" || o.Model == "vit_s"
+	def("epochs", &o.Epochs, 200)
+	def("separate-epoch", &o.SeparateEpoch, d.separateEpoch)
+	def("batch-size", &o.BatchSize, 128)
+	if small && o.Model == "vit_s" {
+		deff("lr", &o.LR, 0.01)
+	}
+	deff("lr", &o.LR, 0.1)
+	deff("momentum", &o.Momentum, 0.9)
+	deff("weight-decay", &o.WeightDecay, 5e-4)
+	if small {
+		deff("rho", &o.Rho, 0.01)
+	}
+	deff("rho", &o.Rho, 0.1)
+	if o.LRSchedule == "" {
+		o.LRSchedule = "step"
+	}
+	if o.Augment == "" {
+		o.Augment = d.augment
+	}
+	o.Toy = nil
+	return nil
+}
+
+// DefaultDataDir is where --dataset finds its files without --data-dir:
+// Debian's dataset-fashion-mnist package for fashion-mnist, none otherwise.
+func DefaultDataDir(dataset string) string {
+	if dataset == "fashion-mnist" {
+		return "/usr/share/datasets/fashion-mnist"
+	}
+	return ""
 }
 
 // Constants of the toy default, chosen and justified in docs/DESIGN.md.
 const (
 	// ToySeparateEpoch is t for the toy data (full-batch iterations).
 	ToySeparateEpoch = 30
+	// FashionMNISTSeparateEpoch is t for (Fashion-)MNIST, chosen by the
+	// paper's rule on the training curve of the benchmark (BENCHMARKS.md).
+	FashionMNISTSeparateEpoch = 3
 )
 
 // RunSpec is one training run of a report: a method, with or without
 // USEFUL, on a data variant.
 type RunSpec struct {
-	ID     string  `json:"id"`
-	Method string  `json:"method"`
-	Useful bool    `json:"useful"`
-	BetaD  float64 `json:"beta_d,omitempty"` // toy only
+	ID     string `json:"id"`
+	Method string `json:"method"`
+	Useful bool   `json:"useful"`
+	// Selection is "" for USEFUL's slow cluster, or a baseline ("random").
+	Selection string  `json:"selection,omitempty"`
+	BetaD     float64 `json:"beta_d,omitempty"` // toy only
 }
 
 // Runs lists the runs --stage all trains, in report order: for each method
@@ -240,6 +361,9 @@ func (o *Options) Runs() []RunSpec {
 		out = append(out, RunSpec{ID: m, Method: m, BetaD: bd})
 		if o.Useful {
 			out = append(out, RunSpec{ID: m + "+useful", Method: m, Useful: true, BetaD: bd})
+		}
+		for _, b := range o.Baselines {
+			out = append(out, RunSpec{ID: m + "+" + b, Method: m, Useful: true, Selection: b, BetaD: bd})
 		}
 	}
 	if o.Toy != nil && o.Toy.CompareBetaD > 0 && o.Toy.CompareBetaD != o.Toy.BetaD {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 
 	"github.com/useful-pipeline/useful-pipeline/config"
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
 	"github.com/useful-pipeline/useful-pipeline/graphs"
 	"github.com/useful-pipeline/useful-pipeline/rundir"
 	"github.com/useful-pipeline/useful-pipeline/stages"
@@ -58,10 +59,22 @@ func Run(o Options, out io.Writer, bars bool) error {
 			return err
 		}
 	}
+	env := &stages.Env{Opts: &o, Dir: &rundir.Dir{Root: o.RunDir}, Out: out, Bars: bars && !o.Quiet, Graphs: &graphs.Config{IntraOpThreads: o.Threads}}
+	// Read and check the data before anything is written: bad files are
+	// bad input (exit 2) and leave the run directory untouched.
+	if o.Stage != "report" {
+		if _, err := env.MainData(); err != nil {
+			if loaders.IsFormatError(err) {
+				return &UsageError{Msg: err.Error()}
+			}
+			return fmt.Errorf("load data: %w", err)
+		}
+	}
 	dir, err := rundir.Open(o.RunDir)
 	if err != nil {
 		return err
 	}
+	env.Dir = dir
 	unlock, err := dir.Lock()
 	if err != nil {
 		return err
@@ -70,7 +83,6 @@ func Run(o Options, out io.Writer, bars bool) error {
 	if err := dir.WriteJSON(configFile, o); err != nil {
 		return err
 	}
-	env := &stages.Env{Opts: &o, Dir: dir, Out: out, Bars: bars && !o.Quiet, Graphs: &graphs.Config{IntraOpThreads: o.Threads}}
 	run := map[string]func() error{
 		"load": env.Load, "probe": env.Probe, "extract": env.Extract, "cluster": env.Cluster,
 		"resample": env.Resample, "retrain": env.Retrain, "evaluate": env.Evaluate, "report": env.Report,

@@ -2,16 +2,25 @@ package stages
 
 import (
 	"fmt"
+	"math"
 
+	"github.com/useful-pipeline/useful-pipeline/augment"
 	"github.com/useful-pipeline/useful-pipeline/dataset"
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
 	"github.com/useful-pipeline/useful-pipeline/dataset/toy"
+	"github.com/useful-pipeline/useful-pipeline/sampler"
 )
 
-// Data is a train/test pair. For the toy data, Truth tells which training
-// examples lack the fast-learnable feature.
+// Data is a train/test pair. For the toy data, TrainTruth tells which
+// training examples lack the fast-learnable feature. Image data stays in
+// [0,1]; Norm (per-channel mean and std of the training set) is applied by
+// the sampler after augmentation and by every evaluation.
 type Data struct {
 	Train, Test *dataset.Dataset
 	TrainTruth  *toy.Truth
+	Norm        *augment.Normalize
+	// Flipped lists the training examples whose label --label-noise changed.
+	Flipped []int
 }
 
 // toyConfig is the toy distribution of the options at slow-feature strength betaD.
@@ -21,21 +30,37 @@ func (e *Env) toyConfig(betaD float64) toy.Config {
 }
 
 // Data returns the run's data; betaD selects the toy variant (ignored for
-// other datasets). Results are cached for the life of the Env.
+// other datasets). Results are cached for the life of the Env. Bad files
+// give a *loaders.FormatError naming the file, the record and the value.
 func (e *Env) Data(betaD float64) (*Data, error) {
 	if d, ok := e.data[betaD]; ok {
 		return d, nil
 	}
+	o := e.Opts
 	var d *Data
-	switch e.Opts.Dataset {
-	case "toy":
+	if o.Dataset == "toy" {
 		train, test, tt, _, err := toy.GenerateSplit(e.toyConfig(betaD))
 		if err != nil {
 			return nil, err
 		}
 		d = &Data{Train: train, Test: test, TrainTruth: tt}
-	default:
-		return nil, fmt.Errorf("dataset %q: no loader", e.Opts.Dataset)
+	} else {
+		sp, err := loaders.Load(o.Dataset, o.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		d = &Data{Train: sp.Train, Test: sp.Test}
+		if o.ImbalanceRatio > 1 {
+			if d.Train, err = loaders.LongTail(d.Train, o.ImbalanceRatio); err != nil {
+				return nil, err
+			}
+		}
+		if o.LabelNoise > 0 {
+			if d.Train, d.Flipped, err = loaders.LabelNoise(d.Train, o.LabelNoise, o.Seed); err != nil {
+				return nil, err
+			}
+		}
+		d.Norm = channelStats(d.Train)
 	}
 	for _, ds := range []*dataset.Dataset{d.Train, d.Test} {
 		if err := ds.Validate(); err != nil {
@@ -56,4 +81,44 @@ func (e *Env) MainData() (*Data, error) {
 		b = e.Opts.Toy.BetaD
 	}
 	return e.Data(b)
+}
+
+// channelStats returns the per-channel mean and standard deviation of an
+// HWC image set (the last dimension of Shape is the channel).
+func channelStats(ds *dataset.Dataset) *augment.Normalize {
+	c := ds.Shape[len(ds.Shape)-1]
+	sum, sq := make([]float64, c), make([]float64, c)
+	for i, v := range ds.Images {
+		sum[i%c] += float64(v)
+		sq[i%c] += float64(v) * float64(v)
+	}
+	n := float64(len(ds.Images) / c)
+	out := &augment.Normalize{Mean: make([]float32, c), Std: make([]float32, c)}
+	for k := range c {
+		m := sum[k] / n
+		out.Mean[k] = float32(m)
+		out.Std[k] = float32(math.Sqrt(math.Max(sq[k]/n-m*m, 1e-12)))
+	}
+	return out
+}
+
+// augmenter is the training-time transformation of --augment followed by
+// the normalisation; nil for the toy data.
+func (e *Env) augmenter(d *Data) (sampler.Augmenter, error) {
+	if d.Norm == nil {
+		return nil, nil
+	}
+	var chain []sampler.Augmenter
+	if e.Opts.Augment != "none" {
+		if len(d.Train.Shape) != 3 {
+			return nil, fmt.Errorf("--augment %s needs H x W x C images, the data has shape %v", e.Opts.Augment, d.Train.Shape)
+		}
+		h, w, c := d.Train.Shape[0], d.Train.Shape[1], d.Train.Shape[2]
+		chain = append(chain, augment.CropFlip{H: h, W: w, C: c, Pad: max(1, h/8)})
+		if e.Opts.Augment == "trivialaugment" {
+			chain = append(chain, augment.TrivialAugmentWide{H: h, W: w, C: c})
+		}
+	}
+	chain = append(chain, *d.Norm)
+	return augment.Chain(chain...), nil
 }

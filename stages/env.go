@@ -70,6 +70,7 @@ func Hash(stage string, o *config.Options) string {
 		Dataset, DataDir string
 		Seed             uint64
 		Toy              *config.ToyOptions
+		Imbalance, Noise float64
 	}
 	type trainKey struct {
 		Load                  loadKey
@@ -81,9 +82,10 @@ func Hash(stage string, o *config.Options) string {
 		FullBatch             bool
 		LR, Momentum, WD, Rho float64
 		LRSchedule            string
+		Augment               string
 	}
-	lk := loadKey{o.Dataset, o.DataDir, o.Seed, o.Toy}
-	tk := trainKey{lk, o.Model, o.Methods, o.Useful, o.SeparateEpoch, o.Epochs, o.BatchSize, o.FullBatch, o.LR, o.Momentum, o.WeightDecay, o.Rho, o.LRSchedule}
+	lk := loadKey{o.Dataset, o.DataDir, o.Seed, o.Toy, o.ImbalanceRatio, o.LabelNoise}
+	tk := trainKey{lk, o.Model, o.Methods, o.Useful, o.SeparateEpoch, o.Epochs, o.BatchSize, o.FullBatch, o.LR, o.Momentum, o.WeightDecay, o.Rho, o.LRSchedule, o.Augment}
 	switch stage {
 	case "load":
 		return rundir.Hash(lk)
@@ -94,10 +96,11 @@ func Hash(stage string, o *config.Options) string {
 		}{stage, tk})
 	}
 	return rundir.Hash(struct {
-		Stage  string
-		T      trainKey
-		Factor int
-	}{stage, tk, o.UpsampleFactor})
+		Stage     string
+		T         trainKey
+		Factor    int
+		Baselines []string
+	}{stage, tk, o.UpsampleFactor, o.Baselines})
 }
 
 // CheckInputs returns a *NeedsError if a stage that stage reads from has not

@@ -36,7 +36,7 @@ func (e *Env) Evaluate() error {
 		if err := m.Restore(filepath.Join(e.Dir.Path("retrain", run.ID, "ckpt"), ckptPrefix)); err != nil {
 			return err
 		}
-		ev, err := evalSet(m, d.Test)
+		ev, err := evalSet(m, d.Test, d.Norm)
 		if err != nil {
 			return err
 		}

@@ -26,7 +26,7 @@ func (e *Env) Extract() error {
 		if err := m.Restore(filepath.Join(e.Dir.Path("probe", method, "ckpt"), ckptPrefix)); err != nil {
 			return err
 		}
-		ev, err := evalSet(m, d.Train)
+		ev, err := evalSet(m, d.Train, d.Norm)
 		if err != nil {
 			return err
 		}

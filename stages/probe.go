@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"github.com/useful-pipeline/useful-pipeline/augment"
 	"os"
 	"path/filepath"
 
@@ -11,13 +12,23 @@ import (
 
 const evalBatch = 1000
 
-// evalSet evaluates every example of ds in inference mode.
-func evalSet(m *graphs.Model, ds *dataset.Dataset) (*graphs.Eval, error) {
+// evalSet evaluates every example of ds in inference mode, normalised by
+// norm (nil: as stored).
+func evalSet(m *graphs.Model, ds *dataset.Dataset, norm *augment.Normalize) (*graphs.Eval, error) {
 	out := &graphs.Eval{}
 	size := ds.ExampleSize()
+	var buf []float32
 	for lo := 0; lo < ds.Len(); lo += evalBatch {
 		hi := min(lo+evalBatch, ds.Len())
-		if _, err := m.Evaluate(ds.Images[lo*size:hi*size], ds.Labels[lo:hi], hi-lo, out); err != nil {
+		x := ds.Images[lo*size : hi*size]
+		if norm != nil {
+			buf = append(buf[:0], x...)
+			for i := lo; i < hi; i++ {
+				norm.Augment(nil, buf[(i-lo)*size:(i-lo+1)*size])
+			}
+			x = buf
+		}
+		if _, err := m.Evaluate(x, ds.Labels[lo:hi], hi-lo, out); err != nil {
 			return nil, err
 		}
 	}
@@ -59,6 +70,10 @@ func (e *Env) Probe() error {
 		return err
 	}
 	defer m.Close()
+	aug, err := e.augmenter(d)
+	if err != nil {
+		return err
+	}
 	arts := []string{"w0"}
 	for _, method := range e.Opts.ProbeMethods() {
 		if err := e.ensureW0(m); err != nil {
@@ -68,9 +83,9 @@ func (e *Env) Probe() error {
 		n := d.Train.Len()
 		loss := make([]float32, 0, t*n)
 		correct := make([]int32, 0, t*n)
-		job := trainJob{name: "probe/" + method, method: method, data: d.Train, epochs: t,
+		job := trainJob{name: "probe/" + method, method: method, data: d.Train, epochs: t, augment: aug,
 			afterEpoch: func(m *graphs.Model, epoch int, st *EpochStats) error {
-				ev, err := evalSet(m, d.Train)
+				ev, err := evalSet(m, d.Train, d.Norm)
 				if err != nil {
 					return err
 				}

@@ -25,6 +25,9 @@ type RunMetrics struct {
 	TrainSeconds      float64  `json:"train_seconds"`
 	UpsampledFraction *float64 `json:"upsampled_fraction,omitempty"`
 	SeparateEpoch     *int     `json:"separate_epoch,omitempty"`
+	// ProbeSeconds is the train-step time of the probe (t epochs) that a
+	// USEFUL or baseline-selection run needed first.
+	ProbeSeconds *float64 `json:"probe_seconds,omitempty"`
 }
 
 // ToyMetrics is metrics.json "toy": the slow cluster against the ground
@@ -91,11 +94,20 @@ func (e *Env) Report() error {
 		}
 		if run.Useful {
 			var s ResampleSummary
-			if err := e.Dir.ReadJSON("resample/"+run.Method+"/summary.json", &s); err != nil {
+			if err := e.Dir.ReadJSON(resampleDir(run.Method, run.Selection)+"/summary.json", &s); err != nil {
 				return err
 			}
 			f, t := s.UpsampledFraction, o.SeparateEpoch
 			rm.UpsampledFraction, rm.SeparateEpoch = &f, &t
+			pc, err := e.readCurves("probe/" + run.Method + "/curves.csv")
+			if err != nil {
+				return err
+			}
+			ps := 0.0
+			for _, c := range pc {
+				ps += c.Seconds
+			}
+			rm.ProbeSeconds = &ps
 		}
 		met.Runs = append(met.Runs, rm)
 	}

@@ -1,12 +1,17 @@
 package stages
 
 import (
+	"math/rand/v2"
+	"slices"
+
+	"github.com/useful-pipeline/useful-pipeline/dataset"
 	"github.com/useful-pipeline/useful-pipeline/sampler"
 )
 
 // ResampleSummary is resample/<method>/summary.json.
 type ResampleSummary struct {
 	Method            string  `json:"method"`
+	Selection         string  `json:"selection,omitempty"`
 	NumTrain          int     `json:"num_train"`
 	NumSlow           int     `json:"num_slow"`
 	Factor            int     `json:"upsample_factor"`
@@ -36,22 +41,56 @@ func (e *Env) Resample() error {
 		for i, v := range slow32 {
 			slow[i] = int(v)
 		}
-		list := sampler.Upsample(n, slow, e.Opts.UpsampleFactor)
-		l32 := make([]int32, len(list))
-		for i, v := range list {
-			l32[i] = int32(v)
+		selections := map[string][]int{"": slow}
+		for _, b := range e.Opts.Baselines {
+			selections[b] = randomLike(d.Train, slow, e.Opts.Seed)
 		}
-		dir := "resample/" + method
-		if err := e.Dir.WriteInt32s(dir+"/indices.i32", l32); err != nil {
-			return err
+		for sel, chosen := range selections {
+			list := sampler.Upsample(n, chosen, e.Opts.UpsampleFactor)
+			l32 := make([]int32, len(list))
+			for i, v := range list {
+				l32[i] = int32(v)
+			}
+			dir := resampleDir(method, sel)
+			if err := e.Dir.WriteInt32s(dir+"/indices.i32", l32); err != nil {
+				return err
+			}
+			s := ResampleSummary{Method: method, Selection: sel, NumTrain: n, NumSlow: len(chosen), Factor: e.Opts.UpsampleFactor, ListLength: len(list),
+				UpsampledFraction: float64(len(chosen)) / float64(n)}
+			if err := e.Dir.WriteJSON(dir+"/summary.json", s); err != nil {
+				return err
+			}
+			e.logf("%s: training list of %d (%d + %d x %d upsampled)", dir, len(list), n, e.Opts.UpsampleFactor-1, len(chosen))
+			arts = append(arts, dir)
 		}
-		s := ResampleSummary{Method: method, NumTrain: n, NumSlow: len(slow), Factor: e.Opts.UpsampleFactor, ListLength: len(list),
-			UpsampledFraction: float64(len(slow)) / float64(n)}
-		if err := e.Dir.WriteJSON(dir+"/summary.json", s); err != nil {
-			return err
-		}
-		e.logf("resample/%s: training list of %d (%d + %d x %d upsampled)", method, len(list), n, e.Opts.UpsampleFactor-1, len(slow))
-		arts = append(arts, dir)
 	}
 	return e.Complete("resample", arts)
+}
+
+// resampleDir is the folder of a method's training list: resample/<method>
+// for USEFUL, resample/<method>+<baseline> for a baseline selection.
+func resampleDir(method, selection string) string {
+	if selection == "" {
+		return "resample/" + method
+	}
+	return "resample/" + method + "+" + selection
+}
+
+// randomLike draws, for every class, as many random examples of that class
+// as slow holds (Fig. 6's random upsampling of the same size), seeded; the
+// result is sorted.
+func randomLike(ds *dataset.Dataset, slow []int, seed uint64) []int {
+	perClass := make([]int, ds.NumClasses)
+	for _, i := range slow {
+		perClass[ds.Labels[i]]++
+	}
+	r := rand.New(rand.NewPCG(seed, 0x72616e646f6d)) // "random"
+	var out []int
+	for c, members := range ds.ClassIndices() {
+		idx := append([]int(nil), members...)
+		r.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+		out = append(out, idx[:perClass[c]]...)
+	}
+	slices.Sort(out)
+	return out
 }

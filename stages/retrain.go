@@ -54,22 +54,26 @@ func (e *Env) Retrain() error {
 		if err := e.ensureW0(m); err != nil {
 			return err
 		}
+		aug, err := e.augmenter(d)
+		if err != nil {
+			return err
+		}
 		var indices []int
 		if run.Useful {
-			l32, err := e.Dir.ReadInt32s("resample/"+run.Method+"/indices.i32", -1)
+			l32, err := e.Dir.ReadInt32s(resampleDir(run.Method, run.Selection)+"/indices.i32", -1)
 			if err != nil {
 				return err
 			}
 			indices = make([]int, len(l32))
 			for i, v := range l32 {
 				if v < 0 || int(v) >= d.Train.Len() {
-					return fmt.Errorf("%s: entry %d is %d, want 0..%d", e.Dir.Path("resample", run.Method, "indices.i32"), i, v, d.Train.Len()-1)
+					return fmt.Errorf("%s: entry %d is %d, want 0..%d", e.Dir.Path(resampleDir(run.Method, run.Selection), "indices.i32"), i, v, d.Train.Len()-1)
 				}
 				indices[i] = int(v)
 			}
 		}
 		dir := filepath.Join("retrain", run.ID)
-		job := trainJob{name: run.ID, method: run.Method, data: d.Train, indices: indices, epochs: e.Opts.Epochs,
+		job := trainJob{name: run.ID, method: run.Method, data: d.Train, indices: indices, augment: aug, epochs: e.Opts.Epochs,
 			ckpt: dir + "/ckpt", ckptEvery: checkpointEvery(e.Opts.Epochs), resume: e.Opts.Resume,
 			afterEpoch: func(m *graphs.Model, epoch int, st *EpochStats) error { return e.toyFeatures(m, st) }}
 		t0 := time.Now()

@@ -34,7 +34,8 @@ type trainJob struct {
 	method  string
 	data    *dataset.Dataset
 	indices []int // nil: every example once
-	epochs  int   // train epochs [start, epochs)
+	augment sampler.Augmenter
+	epochs  int // train epochs [start, epochs)
 	// ckpt is the folder (relative to the run directory) of the resumable
 	// checkpoint; "" means none.
 	ckpt      string
@@ -95,7 +96,7 @@ func (e *Env) train(m *graphs.Model, job trainJob) ([]EpochStats, error) {
 	if o.FullBatch {
 		bs = max(job.data.Len(), len(job.indices))
 	}
-	smp := sampler.New(job.data, job.indices, nil, &sampler.Config{BatchSize: bs, Seed: o.Seed, Shuffle: true})
+	smp := sampler.New(job.data, job.indices, nil, &sampler.Config{BatchSize: bs, Seed: o.Seed, Shuffle: true, Augment: job.augment})
 	steps := smp.StepsPerEpoch()
 	var bar *progressbar.ProgressBar
 	if e.Bars && st.Next < job.epochs {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/useful-pipeline/useful-pipeline/graphs"
+	"github.com/useful-pipeline/useful-pipeline/internal/tfenv"
 	"github.com/useful-pipeline/useful-pipeline/pipeline"
 )
 
@@ -41,6 +42,7 @@ Flags:
 `
 
 func main() {
+	tfenv.Ensure()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -53,9 +55,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SortFlags = false
 	fs.StringVar(&o.Stage, "stage", o.Stage, "stage to run: all, load, probe, extract, cluster, resample, retrain, evaluate, report")
 	fs.StringVar(&o.RunDir, "run-dir", o.RunDir, "run directory (inputs and outputs of every stage)")
-	fs.StringVar(&o.Dataset, "dataset", o.Dataset, "dataset: toy (the paper's synthetic distribution)")
-	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "folder holding the dataset files (not used by toy)")
-	fs.StringVar(&o.Model, "model", o.Model, "model name (default per dataset: toy_cnn for toy)")
+	fs.StringVar(&o.Dataset, "dataset", o.Dataset, "dataset: toy (the paper's synthetic distribution), fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse, stl10, cinic10, tinyimagenet")
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "folder holding the dataset files as distributed (fashion-mnist: /usr/share/datasets/fashion-mnist)")
+	fs.StringVar(&o.Model, "model", o.Model, "model (default per dataset: toy_cnn, mlp3 for (fashion-)mnist, resnet34 for cifar100, preact_resnet18 otherwise)")
 	fs.StringVar(&o.ModelsDir, "models-dir", o.ModelsDir, "folder of exported SavedModels (make models)")
 	methods := fs.String("method", strings.Join(o.Methods, ","), "optimiser(s), comma list of sgd, sam")
 	fs.BoolVar(&o.Useful, "useful", o.Useful, "also train with USEFUL (--useful=false: baselines only)")
@@ -69,6 +71,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.WeightDecay, "weight-decay", 0, "L2 weight decay, coupled (default per dataset; toy: 0)")
 	fs.Float64Var(&o.Rho, "rho", 0, "SAM neighbourhood radius (default per dataset; toy: 0.02)")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed of every random choice (W0, data, order, clusters)")
+	fs.StringVar(&o.Augment, "augment", "", "none, cropflip (random crop, padding H/8, and flip) or trivialaugment (crop/flip + TrivialAugmentWide); default per dataset")
+	fs.Float64Var(&o.ImbalanceRatio, "imbalance-ratio", 0, "long-tail training set with this largest/smallest class ratio (paper: 10); 0 means balanced")
+	fs.Float64Var(&o.LabelNoise, "label-noise", 0, "flip this fraction of training labels to another class (seeded)")
+	baselines := fs.String("baselines", "", "comparison runs per method, comma list: random (random upsampling of USEFUL's size)")
 	fs.BoolVar(&o.Resume, "resume", false, "continue an interrupted run from its checkpoints")
 	fs.BoolVar(&o.Quiet, "quiet", false, "plain log lines instead of progress bars")
 	fs.IntVar(&o.Threads, "threads", 0, "TensorFlow intra-op threads (0: number of CPUs)")
@@ -96,6 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	o.Methods = splitList(*methods)
+	o.Baselines = splitList(*baselines)
 	fs.Visit(func(f *pflag.Flag) { o.MarkSet(f.Name) })
 	if *toyN != 0 || *toyBetaD != 0 || *toyCompare != 0 {
 		o.Toy = &pipeline.ToyOptions{N: *toyN, BetaD: *toyBetaD, CompareBetaD: *toyCompare}
