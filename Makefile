@@ -9,7 +9,7 @@ RUN_DIR ?= runs/default
 ARGS ?=
 
 # SavedModels the tests and the default run need: folder name = model-shape-cclasses.
-MODELS := models/toy_cnn-3x50-c2 models/mlp3-28x28x1-c10 models/cnn_bn-28x28x1-c10
+MODELS := models/toy_cnn-3x50-c2 models/mlp3-28x28x1-c10 models/cnn_bn-28x28x1-c10 models/preact_resnet18-32x32x3-c10
 EXPORT_SRC := $(wildcard python_export/*.py)
 
 .PHONY: setup build models test test-go test-python run bench bench-fmnist fmnist-data clean

@@ -11,7 +11,7 @@ import (
 var Stages = []string{"load", "probe", "extract", "cluster", "resample", "retrain", "evaluate", "report"}
 
 // Methods the train step supports.
-var Methods = []string{"sgd", "sam"}
+var Methods = []string{"sgd", "sam", "asam"}
 
 // Datasets the load stage knows: the toy distribution and the on-disk
 // formats of dataset/loaders.
@@ -64,8 +64,10 @@ type Options struct {
 	Momentum    float64 `json:"momentum"`
 	WeightDecay float64 `json:"weight_decay"`
 	Rho         float64 `json:"rho"`
-	Seed        uint64  `json:"seed"`
-	Threads     int     `json:"-"`
+	// ASAMRho is ASAM's radius (the paper's ASAM rows use 1.0).
+	ASAMRho float64 `json:"asam_rho"`
+	Seed    uint64  `json:"seed"`
+	Threads int     `json:"-"`
 	// Augment is none, cropflip (random crop with padding H/8, horizontal
 	// flip) or trivialaugment (crop/flip then TrivialAugmentWide).
 	Augment string `json:"augment"`
@@ -189,6 +191,12 @@ func (o *Options) Resolve() error {
 	if !(o.WeightDecay >= 0) {
 		return usagef("--weight-decay %v: want >= 0", o.WeightDecay)
 	}
+	if o.ASAMRho == 0 && !o.isSet("asam-rho") {
+		o.ASAMRho = 1.0
+	}
+	if !(o.ASAMRho >= 0) {
+		return usagef("--asam-rho %v: want >= 0", o.ASAMRho)
+	}
 	if !(o.Rho >= 0) {
 		return usagef("--rho %v: want >= 0", o.Rho)
 	}
@@ -296,7 +304,11 @@ func (o *Options) resolveImages() error {
 		}
 	}
 	small := o.Model == "mlp3" || o.Model == "vit_s"
-	def("epochs", &o.Epochs, 200)
+	epochs := 200
+	if o.Dataset == "fashion-mnist" || o.Dataset == "mnist" {
+		epochs = 30 // the Fashion-MNIST benchmark's recipe (make bench-fmnist)
+	}
+	def("epochs", &o.Epochs, epochs)
 	def("separate-epoch", &o.SeparateEpoch, d.separateEpoch)
 	def("batch-size", &o.BatchSize, 128)
 	if small && o.Model == "vit_s" {

@@ -9,6 +9,7 @@ const (
 
 	SigTrainSGD  = "train_sgd"
 	SigTrainSAM  = "train_sam"
+	SigTrainASAM = "train_asam"
 	SigPredict   = "predict"
 	SigEvaluate  = "evaluate"
 	SigSave      = "save"
@@ -44,6 +45,7 @@ type sigContract struct {
 var contract = map[string]sigContract{
 	SigTrainSGD:  {[]string{ArgImages, ArgLabels, ArgWeights, ArgLR, ArgMomentum, ArgWeightDecay, ArgSeed}, []string{OutLoss, OutCorrect}},
 	SigTrainSAM:  {[]string{ArgImages, ArgLabels, ArgWeights, ArgLR, ArgMomentum, ArgWeightDecay, ArgRho, ArgSeed}, []string{OutLoss, OutCorrect}},
+	SigTrainASAM: {[]string{ArgImages, ArgLabels, ArgWeights, ArgLR, ArgMomentum, ArgWeightDecay, ArgRho, ArgSeed}, []string{OutLoss, OutCorrect}},
 	SigPredict:   {[]string{ArgImages}, []string{OutLogits}},
 	SigEvaluate:  {[]string{ArgImages, ArgLabels}, []string{OutLogits, OutPerExampleLoss, OutPerExampleCorrect}},
 	SigSave:      {[]string{ArgPath}, []string{OutStatus}},

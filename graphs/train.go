@@ -45,6 +45,12 @@ func (m *Model) TrainSAM(b *Batch, h Hyper) (StepResult, error) {
 	return m.train(SigTrainSAM, b, h)
 }
 
+// TrainASAM runs one ASAM step (adaptive SAM, Kwon et al. 2021) with radius
+// h.Rho (rho 0 is exactly TrainSGD); see python_export/module.py for the rule.
+func (m *Model) TrainASAM(b *Batch, h Hyper) (StepResult, error) {
+	return m.train(SigTrainASAM, b, h)
+}
+
 func (m *Model) train(sig string, b *Batch, h Hyper) (StepResult, error) {
 	if b.N <= 0 || len(b.Labels) != b.N || len(b.Images) != b.N*m.manifest.ExampleSize() || (b.Weights != nil && len(b.Weights) != b.N) {
 		panic(fmt.Sprintf("graphs: %s: batch of N=%d with %d image values, %d labels, %d weights (example size %d)",
@@ -62,7 +68,7 @@ func (m *Model) train(sig string, b *Batch, h Hyper) (StepResult, error) {
 			return StepResult{}, err
 		}
 	}
-	if sig == SigTrainSAM {
+	if sig == SigTrainSAM || sig == SigTrainASAM {
 		if feeds[ArgRho], err = m.in.scalarF32(sig, ArgRho, h.Rho); err != nil {
 			return StepResult{}, err
 		}

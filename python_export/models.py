@@ -214,3 +214,14 @@ def build(name, input_shape, num_classes, **options):
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; known: {sorted(MODELS)}")
     return MODELS[name](input_shape, num_classes, **options)
+
+
+def register(cls):
+    """Add a Model subclass to MODELS under cls.name (used by models_paper)."""
+    MODELS[cls.name] = cls
+    return cls
+
+
+# The paper's larger architectures live in models_paper.py, which imports the
+# helpers above and registers its classes; importing it last avoids a cycle.
+import models_paper  # noqa: E402,F401

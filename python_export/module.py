@@ -1,4 +1,4 @@
-"""The exported tf.Module: train steps (SGD, SAM), predict, evaluate,
+"""The exported tf.Module: train steps (SGD, SAM, ASAM), predict, evaluate,
 save/restore of every variable, reset to a seeded W0, and a flat view of the
 trainable parameters. Signature names and arguments come from contract.py.
 
@@ -14,6 +14,17 @@ SAM (Foret et al. 2021, arXiv:2010.01412; as in davda54/sam):
 Batch-norm moving statistics move in the first pass only. rho = 0 gives
 e = 0, w + e == w bitwise, hence exactly the SGD step.
 
+ASAM (Kwon et al. 2021, arXiv:2102.11600; as in SamsungLabs/ASAM asam.py),
+signature train_asam with the same inputs as train_sam:
+    T  = |w| + eta (eta = ASAM_ETA = 0.01) for "weight" parameters, T = 1 else
+    e  = rho * T^2 g1 / (||T g1||_2 + 1e-12)  (norm over all parameters together)
+then exactly SAM's second pass and base step. The official code scales only
+parameters whose PyTorch name contains "weight": conv/linear weights and the
+batch/layer-norm scale, not biases, BN/LN shift, position embeddings or CLS
+tokens. Here those are the parameters whose name ends in /kernel, /gamma, or
+is the toy model's "filters" (asam_adaptive). The official code adds 1e-16 to
+the norm; 1e-12 is used as in train_sam (immaterial unless g1 == 0).
+
 The loss is sum_i weights_i * CE_i / batch_size: ones reproduce the plain
 mean; the upweighting baseline doubles the weight of the slow cluster.
 """
@@ -23,6 +34,15 @@ import tensorflow as tf
 import contract as C
 
 F32 = tf.float32
+
+ASAM_ETA = 0.01
+ASAM_ADAPTIVE_LEAVES = ("kernel", "gamma", "filters")
+
+
+def asam_adaptive(param_name):
+    """True for the parameters ASAM rescales by |w| + eta: those PyTorch
+    names "...weight" (conv/dense kernels, norm scales, the toy filters)."""
+    return param_name.rsplit("/", 1)[-1] in ASAM_ADAPTIVE_LEAVES
 
 
 def _spec(shape, dtype, name):
@@ -51,6 +71,9 @@ class TrainModule(tf.Module):
             img, lab, wts, scalar(C.LR), scalar(C.MOMENTUM), scalar(C.WEIGHT_DECAY), seed])
         self.train_sam = tf.function(self._train_sam, input_signature=[
             img, lab, wts, scalar(C.LR), scalar(C.MOMENTUM), scalar(C.WEIGHT_DECAY), scalar(C.RHO), seed])
+        self._asam_adaptive = tuple(asam_adaptive(p.name) for p in model.params)
+        self.train_asam = tf.function(self._train_asam, input_signature=[
+            img, lab, wts, scalar(C.LR), scalar(C.MOMENTUM), scalar(C.WEIGHT_DECAY), scalar(C.RHO), seed])
         self.predict = tf.function(self._predict, input_signature=[img])
         self.evaluate = tf.function(self._evaluate, input_signature=[img, lab])
         self.save = tf.function(self._save, input_signature=[path])
@@ -72,11 +95,15 @@ class TrainModule(tf.Module):
         return tf.cast(tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), labels), tf.int32)
 
     def _apply(self, grads, lr, momentum, weight_decay):
+        # buf <- momentum * buf + g; w <- w - lr * buf as one fused kernel.
+        # Written as separate adds, grappler's arithmetic optimiser may regroup
+        # momentum*buf + (grad + wd*w) into an AddN in one graph and not in
+        # another, and SAM/ASAM at rho = 0 then differ from SGD in the last
+        # bit (seen on preact_resnet18).
         for p, g, buf in zip(self.params, grads, self.slots):
             g = g + weight_decay * p
-            nb = momentum * buf + g
-            buf.assign(nb)
-            p.assign_sub(lr * nb)
+            tf.raw_ops.ResourceApplyMomentum(var=p.handle, accum=buf.handle, lr=lr, grad=g, momentum=momentum,
+                                             use_locking=False, use_nesterov=False)
         self.step.assign_add(1)
 
     def _set_state(self, new_state):
@@ -99,6 +126,23 @@ class TrainModule(tf.Module):
         norm = tf.sqrt(tf.add_n([tf.reduce_sum(g * g) for g in g1]))
         scale = rho / (norm + 1e-12)
         perturbed = [p + scale * g for p, g in zip(self.params, g1)]
+        with tf.GradientTape() as tape2:
+            tape2.watch(perturbed)
+            loss2, _, _ = self._loss(perturbed, images, labels, weights, True, seed)
+        g2 = tape2.gradient(loss2, perturbed)
+        self._set_state(new_state)  # first pass only
+        self._apply(g2, lr, momentum, weight_decay)
+        return {C.LOSS: loss, C.CORRECT: tf.reduce_sum(self._correct(logits, labels))}
+
+    def _train_asam(self, images, labels, weights, lr, momentum, weight_decay, rho, seed):
+        with tf.GradientTape() as tape:
+            loss, logits, new_state = self._loss(self.params, images, labels, weights, True, seed)
+        g1 = tape.gradient(loss, self.params)
+        t = [tf.abs(p) + ASAM_ETA if a else None for p, a in zip(self.params, self._asam_adaptive)]
+        tg = [g if ti is None else ti * g for ti, g in zip(t, g1)]
+        norm = tf.sqrt(tf.add_n([tf.reduce_sum(x * x) for x in tg]))
+        scale = rho / (norm + 1e-12)
+        perturbed = [p + scale * (x if ti is None else ti * x) for p, ti, x in zip(self.params, t, tg)]
         with tf.GradientTape() as tape2:
             tape2.watch(perturbed)
             loss2, _, _ = self._loss(perturbed, images, labels, weights, True, seed)

@@ -83,9 +83,10 @@ func Hash(stage string, o *config.Options) string {
 		LR, Momentum, WD, Rho float64
 		LRSchedule            string
 		Augment               string
+		ASAMRho               float64
 	}
 	lk := loadKey{o.Dataset, o.DataDir, o.Seed, o.Toy, o.ImbalanceRatio, o.LabelNoise}
-	tk := trainKey{lk, o.Model, o.Methods, o.Useful, o.SeparateEpoch, o.Epochs, o.BatchSize, o.FullBatch, o.LR, o.Momentum, o.WeightDecay, o.Rho, o.LRSchedule, o.Augment}
+	tk := trainKey{lk, o.Model, o.Methods, o.Useful, o.SeparateEpoch, o.Epochs, o.BatchSize, o.FullBatch, o.LR, o.Momentum, o.WeightDecay, o.Rho, o.LRSchedule, o.Augment, o.ASAMRho}
 	switch stage {
 	case "load":
 		return rundir.Hash(lk)

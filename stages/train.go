@@ -128,9 +128,14 @@ func (e *Env) train(m *graphs.Model, job trainJob) ([]EpochStats, error) {
 			t0 := time.Now()
 			batch := &graphs.Batch{Images: b.Images, Labels: b.Labels, Weights: b.Weights, N: b.N}
 			var r graphs.StepResult
-			if job.method == "sam" {
+			switch job.method {
+			case "sam":
 				r, err = m.TrainSAM(batch, h)
-			} else {
+			case "asam":
+				ha := h
+				ha.Rho = float32(o.ASAMRho)
+				r, err = m.TrainASAM(batch, ha)
+			default:
 				r, err = m.TrainSGD(batch, h)
 			}
 			busy += time.Since(t0)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,7 +44,7 @@ func runCmd(args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// comparable strips the wall times from metrics.json.
+// comparable strips the wall times (train_seconds, probe_seconds) from metrics.json.
 func comparable(t *testing.T, path string) map[string]any {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -55,6 +56,7 @@ func comparable(t *testing.T, path string) map[string]any {
 	}
 	for _, r := range m["runs"].([]any) {
 		delete(r.(map[string]any), "train_seconds")
+		delete(r.(map[string]any), "probe_seconds")
 	}
 	return m
 }
@@ -204,5 +206,66 @@ func TestHelp(t *testing.T) {
 	code, _, e := runCmd("--help")
 	if code != 0 || !strings.Contains(e, "--separate-epoch") || !strings.Contains(e, "Examples:") {
 		t.Fatalf("--help: exit %d, %q", code, e)
+	}
+}
+
+// TestCIFARFixtureTrivialAugment runs the whole pipeline on a few hundred
+// generated images in the CIFAR-10 binary format with preact_resnet18 and
+// TrivialAugment.
+func TestCIFARFixtureTrivialAugment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains preact_resnet18")
+	}
+	data := t.TempDir()
+	if err := loaders.WriteCIFAR10Fixture(data, 6, 1); err != nil { // 300 train, 60 test images
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	code, out, e := runCmd("--run-dir", dir, "--models-dir", modelsDir(t), "--quiet", "--dataset", "cifar10", "--data-dir", data,
+		"--model", "preact_resnet18", "--augment", "trivialaugment", "--method", "sgd", "--epochs", "2", "--separate-epoch", "1", "--batch-size", "64")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, e)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Runs []struct {
+			ID              string  `json:"id"`
+			TestAccuracyPct float64 `json:"test_accuracy_pct"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Runs) != 2 || m.Runs[0].ID != "sgd" || m.Runs[1].ID != "sgd+useful" {
+		t.Fatalf("runs = %+v", m.Runs)
+	}
+	var cfg map[string]any
+	b, _ = os.ReadFile(filepath.Join(dir, "config.json"))
+	json.Unmarshal(b, &cfg)
+	if cfg["augment"] != "trivialaugment" || cfg["model"] != "preact_resnet18" {
+		t.Fatalf("config.json: %v", cfg)
+	}
+}
+
+// TestCorruptDatasetIsBadInput: a truncated CIFAR file is exit 2 with the
+// file named, and no run directory.
+func TestCorruptDatasetIsBadInput(t *testing.T) {
+	data := t.TempDir()
+	if err := loaders.WriteCIFAR10Fixture(data, 2, 1); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(data, "data_batch_3.bin")
+	b, _ := os.ReadFile(f)
+	os.WriteFile(f, b[:len(b)-100], 0o644)
+	dir := filepath.Join(t.TempDir(), "run")
+	code, _, e := runCmd("--run-dir", dir, "--models-dir", modelsDir(t), "--dataset", "cifar10", "--data-dir", data, "--model", "preact_resnet18")
+	if code != 2 || !strings.Contains(e, f) || !strings.Contains(e, "truncated") {
+		t.Fatalf("exit %d, stderr %q", code, e)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("run directory created for bad data")
 	}
 }
