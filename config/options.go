@@ -17,6 +17,10 @@ var Methods = []string{"sgd", "sam", "asam"}
 // formats of dataset/loaders.
 var Datasets = []string{"toy", "fashion-mnist", "mnist", "cifar10", "cifar100", "cifar100-coarse", "stl10", "cinic10", "tinyimagenet"}
 
+// Baselines of --baselines (the paper's comparisons, each from the same W0
+// and probe as USEFUL).
+var Baselines = []string{"random", "upweight", "quantile", "misclassified"}
+
 // Augmentations of --augment.
 var Augmentations = []string{"none", "cropflip", "trivialaugment"}
 
@@ -52,10 +56,13 @@ type Options struct {
 	Methods   []string `json:"methods"`
 	Useful    bool     `json:"useful"`
 	// SeparateEpoch is t, the epoch after which examples are clustered.
-	SeparateEpoch  int `json:"separate_epoch"`
-	UpsampleFactor int `json:"upsample_factor"`
-	Epochs         int `json:"epochs"`
-	BatchSize      int `json:"batch_size"`
+	SeparateEpoch int `json:"separate_epoch"`
+	// AutoSeparate chooses t from the probe's training-error curve (see
+	// AutoSeparateEpoch); SeparateEpoch is then unused.
+	AutoSeparate   bool `json:"auto_separate,omitempty"`
+	UpsampleFactor int  `json:"upsample_factor"`
+	Epochs         int  `json:"epochs"`
+	BatchSize      int  `json:"batch_size"`
 	// FullBatch makes every step use the whole training list (the toy's
 	// full-batch GD; a USEFUL list is longer than the training set).
 	FullBatch   bool    `json:"full_batch"`
@@ -171,7 +178,12 @@ func (o *Options) Resolve() error {
 	if o.Epochs < 1 {
 		return usagef("--epochs %d: want >= 1", o.Epochs)
 	}
-	if o.Useful {
+	if o.Useful && o.AutoSeparate {
+		if o.Epochs < 3 {
+			return usagef("--separate-epoch auto needs --epochs >= 3, got %d", o.Epochs)
+		}
+		o.SeparateEpoch = 0
+	} else if o.Useful {
 		if o.SeparateEpoch < 1 || o.SeparateEpoch >= o.Epochs {
 			return usagef("--separate-epoch %d: want 1 <= separate-epoch < --epochs (%d)", o.SeparateEpoch, o.Epochs)
 		}
@@ -216,8 +228,8 @@ func (o *Options) Resolve() error {
 		return usagef("--label-noise %v: want 0 <= fraction < 1", o.LabelNoise)
 	}
 	for _, b := range o.Baselines {
-		if b != "random" {
-			return usagef("--baselines %q: unknown baseline; want random", b)
+		if !slices.Contains(Baselines, b) {
+			return usagef("--baselines %q: unknown baseline; want a comma list of %s", b, strings.Join(Baselines, ", "))
 		}
 		if !o.Useful {
 			return usagef("--baselines %q needs --useful (its size comes from USEFUL's clusters)", b)
@@ -411,3 +423,20 @@ func (o *Options) LRAt(e int) float64 {
 
 // StagesOrder returns the stages in run order.
 func StagesOrder() []string { return Stages }
+
+// AutoSeparateDrop is the rule of --separate-epoch auto: t is the first
+// epoch e >= 2 whose drop in training error, err(e-1) - err(e), is below
+// this fraction of err(e-1) ("when the per-epoch drop of training error
+// starts to shrink", paper Section 4 and Fig. 15a).
+const AutoSeparateDrop = 0.10
+
+// AutoSeparateEpoch applies the rule to training errors err[0] (after epoch
+// 1), err[1], ...; ok is false while no epoch satisfies it yet.
+func AutoSeparateEpoch(err []float64) (t int, ok bool) {
+	for e := 1; e < len(err); e++ {
+		if err[e-1]-err[e] < AutoSeparateDrop*err[e-1] {
+			return e + 1, true
+		}
+	}
+	return 0, false
+}

@@ -64,7 +64,11 @@ func (e *Env) Cluster() error {
 		if err != nil {
 			return err
 		}
-		f := ClusterFile{Method: method, Epoch: e.Opts.SeparateEpoch, Restarts: cfg.Restarts, Seed: cfg.Seed}
+		t, err := e.separateEpoch(method)
+		if err != nil {
+			return err
+		}
+		f := ClusterFile{Method: method, Epoch: t, Restarts: cfg.Restarts, Seed: cfg.Seed}
 		assign := make([]int32, n)
 		for _, s := range splits {
 			f.Classes = append(f.Classes, ClassClusters{Class: s.Class, Size: len(s.Members), Sizes: s.Sizes, MeanLoss: s.MeanLoss, SlowCluster: s.SlowCluster})

@@ -78,6 +78,7 @@ func Hash(stage string, o *config.Options) string {
 		Methods               []string
 		Useful                bool
 		SeparateEpoch, Epochs int
+		AutoSeparate          bool
 		BatchSize             int
 		FullBatch             bool
 		LR, Momentum, WD, Rho float64
@@ -86,7 +87,7 @@ func Hash(stage string, o *config.Options) string {
 		ASAMRho               float64
 	}
 	lk := loadKey{o.Dataset, o.DataDir, o.Seed, o.Toy, o.ImbalanceRatio, o.LabelNoise}
-	tk := trainKey{lk, o.Model, o.Methods, o.Useful, o.SeparateEpoch, o.Epochs, o.BatchSize, o.FullBatch, o.LR, o.Momentum, o.WeightDecay, o.Rho, o.LRSchedule, o.Augment, o.ASAMRho}
+	tk := trainKey{lk, o.Model, o.Methods, o.Useful, o.SeparateEpoch, o.Epochs, o.AutoSeparate, o.BatchSize, o.FullBatch, o.LR, o.Momentum, o.WeightDecay, o.Rho, o.LRSchedule, o.Augment, o.ASAMRho}
 	switch stage {
 	case "load":
 		return rundir.Hash(lk)

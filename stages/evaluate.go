@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"math"
 	"path/filepath"
 )
 
@@ -11,6 +12,8 @@ type EvalResult struct {
 	TestErrorPct    float64 `json:"test_error_pct"`
 	TestLoss        float64 `json:"test_loss"`
 	NumTest         int     `json:"num_test"`
+	// L1Norm is sum |w| over the final trainable parameters (Fig. 10).
+	L1Norm float64 `json:"l1_norm"`
 }
 
 // Evaluate computes the test accuracy and loss of every run's final weights.
@@ -41,6 +44,13 @@ func (e *Env) Evaluate() error {
 			return err
 		}
 		r := EvalResult{Run: run.ID, NumTest: d.Test.Len()}
+		params, err := m.Params()
+		if err != nil {
+			return err
+		}
+		for _, w := range params {
+			r.L1Norm += math.Abs(float64(w))
+		}
 		correct := 0
 		for i := range ev.Correct {
 			correct += int(ev.Correct[i])

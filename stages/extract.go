@@ -37,7 +37,7 @@ func (e *Env) Extract() error {
 		if err := e.Dir.WriteFloat32s(dir+"/loss.f32", ev.Loss); err != nil {
 			return err
 		}
-		e.logf("extract/%s: logits of %d training examples at epoch %d", method, d.Train.Len(), e.Opts.SeparateEpoch)
+		e.logf("extract/%s: logits of %d training examples at the separating epoch", method, d.Train.Len())
 		arts = append(arts, dir)
 	}
 	return e.Complete("extract", arts)

@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 	"github.com/useful-pipeline/useful-pipeline/augment"
+	"github.com/useful-pipeline/useful-pipeline/config"
 	"os"
 	"path/filepath"
 
@@ -80,10 +81,18 @@ func (e *Env) Probe() error {
 			return err
 		}
 		t := e.Opts.SeparateEpoch
+		var stop func([]EpochStats) bool
+		if e.Opts.AutoSeparate {
+			t = e.Opts.Epochs - 1
+			stop = func(c []EpochStats) bool {
+				_, ok := config.AutoSeparateEpoch(trainingErrors(c))
+				return ok
+			}
+		}
 		n := d.Train.Len()
 		loss := make([]float32, 0, t*n)
 		correct := make([]int32, 0, t*n)
-		job := trainJob{name: "probe/" + method, method: method, data: d.Train, epochs: t, augment: aug,
+		job := trainJob{name: "probe/" + method, method: method, data: d.Train, epochs: t, augment: aug, stop: stop,
 			afterEpoch: func(m *graphs.Model, epoch int, st *EpochStats) error {
 				ev, err := evalSet(m, d.Train, d.Norm)
 				if err != nil {
@@ -97,7 +106,12 @@ func (e *Env) Probe() error {
 		if err != nil {
 			return err
 		}
+		t = len(curves)
 		dir := "probe/" + method
+		if err := e.Dir.WriteJSON(dir+"/summary.json", ProbeSummary{Method: method, SeparateEpoch: t, Auto: e.Opts.AutoSeparate,
+			Rule: autoRule, TrainingErrorPct: pct(trainingErrors(curves))}); err != nil {
+			return err
+		}
 		if err := e.saveCheckpoint(m, dir+"/ckpt", trainState{Name: job.name, Next: t, Curves: curves}); err != nil {
 			return err
 		}
@@ -115,6 +129,43 @@ func (e *Env) Probe() error {
 		arts = append(arts, dir)
 	}
 	return e.Complete("probe", arts)
+}
+
+// ProbeSummary is probe/<method>/summary.json: the separating epoch t the
+// probe stopped at (given, or chosen by the rule of --separate-epoch auto).
+type ProbeSummary struct {
+	Method           string    `json:"method"`
+	SeparateEpoch    int       `json:"separate_epoch"`
+	Auto             bool      `json:"auto"`
+	Rule             string    `json:"rule"`
+	TrainingErrorPct []float64 `json:"training_error_pct"`
+}
+
+var autoRule = fmt.Sprintf("t = first epoch e >= 2 with err(e-1) - err(e) < %g * err(e-1), on the probe's per-epoch training error", config.AutoSeparateDrop)
+
+func trainingErrors(c []EpochStats) []float64 {
+	out := make([]float64, len(c))
+	for i, s := range c {
+		out[i] = 1 - s.Accuracy
+	}
+	return out
+}
+
+func pct(x []float64) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = 100 * v
+	}
+	return out
+}
+
+// separateEpoch is the t the probe of method used.
+func (e *Env) separateEpoch(method string) (int, error) {
+	var s ProbeSummary
+	if err := e.Dir.ReadJSON("probe/"+method+"/summary.json", &s); err != nil {
+		return 0, err
+	}
+	return s.SeparateEpoch, nil
 }
 
 // toyFeatures records G_e = max_j <w_j, v_e> and G_d = max_j <w_j, v_d> of

@@ -28,6 +28,8 @@ type RunMetrics struct {
 	// ProbeSeconds is the train-step time of the probe (t epochs) that a
 	// USEFUL or baseline-selection run needed first.
 	ProbeSeconds *float64 `json:"probe_seconds,omitempty"`
+	// L1Norm is sum |w| of the final weights (Fig. 10).
+	L1Norm float64 `json:"l1_norm"`
 }
 
 // ToyMetrics is metrics.json "toy": the slow cluster against the ground
@@ -87,7 +89,7 @@ func (e *Env) Report() error {
 		}
 		curves[run.ID] = c
 		rm := RunMetrics{ID: run.ID, Method: run.Method, Useful: run.Useful, TestAccuracyPct: ev.TestAccuracyPct,
-			TestErrorPct: ev.TestErrorPct, TrainSeconds: rs.TrainSeconds}
+			TestErrorPct: ev.TestErrorPct, TrainSeconds: rs.TrainSeconds, L1Norm: ev.L1Norm}
 		if o.Dataset == "toy" {
 			b := run.BetaD
 			rm.BetaD = &b
@@ -97,7 +99,11 @@ func (e *Env) Report() error {
 			if err := e.Dir.ReadJSON(resampleDir(run.Method, run.Selection)+"/summary.json", &s); err != nil {
 				return err
 			}
-			f, t := s.UpsampledFraction, o.SeparateEpoch
+			f := s.UpsampledFraction
+			t, err := e.separateEpoch(run.Method)
+			if err != nil {
+				return err
+			}
 			rm.UpsampledFraction, rm.SeparateEpoch = &f, &t
 			pc, err := e.readCurves("probe/" + run.Method + "/curves.csv")
 			if err != nil {
@@ -119,15 +125,27 @@ func (e *Env) Report() error {
 	}
 	fmt.Fprintf(&md, "Seed %d, %d epochs, batch %s, lr %g (%s), momentum %g, weight decay %g, SAM rho %g", o.Seed, o.Epochs, batch, o.LR, o.LRSchedule, o.Momentum, o.WeightDecay, o.Rho)
 	if o.Useful {
-		fmt.Fprintf(&md, ", separating epoch t = %d, upsampling factor %d", o.SeparateEpoch, o.UpsampleFactor)
+		sep := fmt.Sprint(o.SeparateEpoch)
+		if o.AutoSeparate {
+			var ts []string
+			for _, m := range o.ProbeMethods() {
+				t, err := e.separateEpoch(m)
+				if err != nil {
+					return err
+				}
+				ts = append(ts, fmt.Sprintf("%d (%s)", t, m))
+			}
+			sep = "auto: " + strings.Join(ts, ", ") + "; " + autoRule
+		}
+		fmt.Fprintf(&md, ", separating epoch t = %s, upsampling factor %d", sep, o.UpsampleFactor)
 	}
 	md.WriteString(". Every run starts from the same W0 (`w0/`).\n\n")
 	md.WriteString("## Test accuracy\n\n")
 	toy := o.Dataset == "toy"
 	if toy {
-		md.WriteString("| run | beta_d | test accuracy % | test error % | paper accuracy % | upsampled % | train time (s) | time / baseline |\n|---|---|---|---|---|---|---|---|\n")
+		md.WriteString("| run | beta_d | test accuracy % | test error % | paper accuracy % | upsampled % | train time (s) | time / baseline | L1 norm |\n|---|---|---|---|---|---|---|---|---|\n")
 	} else {
-		md.WriteString("| run | test accuracy % | test error % | upsampled % | train time (s) | time / baseline |\n|---|---|---|---|---|---|\n")
+		md.WriteString("| run | test accuracy % | test error % | upsampled % | train time (s) | time / baseline | L1 norm |\n|---|---|---|---|---|---|---|\n")
 	}
 	base := map[string]float64{}
 	for _, r := range met.Runs {
@@ -151,9 +169,9 @@ func (e *Env) Report() error {
 					paper = v
 				}
 			}
-			fmt.Fprintf(&md, "| %s | %g | %.2f | %.2f | %s | %s | %.1f | %s |\n", displayName(r.ID, toy), *r.BetaD, r.TestAccuracyPct, r.TestErrorPct, paper, up, r.TrainSeconds, ratio)
+			fmt.Fprintf(&md, "| %s | %g | %.2f | %.2f | %s | %s | %.1f | %s | %.1f |\n", displayName(r.ID, toy), *r.BetaD, r.TestAccuracyPct, r.TestErrorPct, paper, up, r.TrainSeconds, ratio, r.L1Norm)
 		} else {
-			fmt.Fprintf(&md, "| %s | %.2f | %.2f | %s | %.1f | %s |\n", r.ID, r.TestAccuracyPct, r.TestErrorPct, up, r.TrainSeconds, ratio)
+			fmt.Fprintf(&md, "| %s | %.2f | %.2f | %s | %.1f | %s | %.1f |\n", r.ID, r.TestAccuracyPct, r.TestErrorPct, up, r.TrainSeconds, ratio, r.L1Norm)
 		}
 	}
 	md.WriteString("\nTraining loss and accuracy of a USEFUL run are measured over its upsampled list (slow examples count factor times).\n")
@@ -172,6 +190,26 @@ func (e *Env) Report() error {
 		return err
 	}
 	arts = append(arts, plotsMade...)
+	if o.Useful {
+		d, err := e.MainData()
+		if err != nil {
+			return err
+		}
+		for _, f := range []func(*strings.Builder) ([]string, error){
+			e.reportCurveWithT,
+			func(md *strings.Builder) ([]string, error) { return e.reportPCA(md, d) },
+			func(md *strings.Builder) ([]string, error) { return e.reportGrid(md, d) },
+		} {
+			a, err := f(&md)
+			if err != nil {
+				return err
+			}
+			arts = append(arts, a...)
+		}
+		if err := e.reportLearning(&md, d); err != nil {
+			return err
+		}
+	}
 	if err := e.Dir.WriteJSON("metrics.json", met); err != nil {
 		return err
 	}

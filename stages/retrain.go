@@ -59,6 +59,12 @@ func (e *Env) Retrain() error {
 			return err
 		}
 		var indices []int
+		var weights []float32
+		if run.Selection == "upweight" {
+			if weights, err = e.Dir.ReadFloat32s(resampleDir(run.Method, run.Selection)+"/weights.f32", d.Train.Len()); err != nil {
+				return err
+			}
+		}
 		if run.Useful {
 			l32, err := e.Dir.ReadInt32s(resampleDir(run.Method, run.Selection)+"/indices.i32", -1)
 			if err != nil {
@@ -73,9 +79,19 @@ func (e *Env) Retrain() error {
 			}
 		}
 		dir := filepath.Join("retrain", run.ID)
-		job := trainJob{name: run.ID, method: run.Method, data: d.Train, indices: indices, augment: aug, epochs: e.Opts.Epochs,
-			ckpt: dir + "/ckpt", ckptEvery: checkpointEvery(e.Opts.Epochs), resume: e.Opts.Resume,
-			afterEpoch: func(m *graphs.Model, epoch int, st *EpochStats) error { return e.toyFeatures(m, st) }}
+		learn := newLearnStats(d.Train.Len())
+		job := trainJob{name: run.ID, method: run.Method, data: d.Train, indices: indices, weights: weights, augment: aug, epochs: e.Opts.Epochs,
+			ckpt: dir + "/ckpt", ckptEvery: checkpointEvery(e.Opts.Epochs), resume: e.Opts.Resume, learn: learn,
+			afterEpoch: func(m *graphs.Model, epoch int, st *EpochStats) error {
+				ev, err := evalSet(m, d.Train, d.Norm)
+				if err != nil {
+					return err
+				}
+				if err := learn.Update(ev.Correct, epoch); err != nil {
+					return err
+				}
+				return e.toyFeatures(m, st)
+			}}
 		t0 := time.Now()
 		curves, err := e.train(m, job)
 		if err != nil {
@@ -88,6 +104,11 @@ func (e *Env) Retrain() error {
 		}
 		for _, c := range curves {
 			s.TrainSeconds += c.Seconds
+		}
+		for name, v := range map[string][]int32{"forgetting": learn.Forget, "first_learned": learn.First, "learned_for_good": learn.LearnedForGood()} {
+			if err := e.Dir.WriteInt32s(dir+"/"+name+".i32", v); err != nil {
+				return err
+			}
 		}
 		if err := e.writeCurves(dir+"/curves.csv", curves); err != nil {
 			return err

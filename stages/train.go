@@ -33,7 +33,8 @@ type trainJob struct {
 	name    string
 	method  string
 	data    *dataset.Dataset
-	indices []int // nil: every example once
+	indices []int     // nil: every example once
+	weights []float32 // per-example loss weights; nil: ones
 	augment sampler.Augmenter
 	epochs  int // train epochs [start, epochs)
 	// ckpt is the folder (relative to the run directory) of the resumable
@@ -44,6 +45,11 @@ type trainJob struct {
 	// afterEpoch runs after each epoch on the updated weights (per-example
 	// statistics, feature measurements); it may fill st.Features.
 	afterEpoch func(m *graphs.Model, epoch int, st *EpochStats) error
+	// stop, if set, ends training early once it returns true for the curve
+	// so far (--separate-epoch auto).
+	stop func(curves []EpochStats) bool
+	// learn, if set, is saved with every checkpoint and restored on resume.
+	learn *LearnStats
 }
 
 // trainState is saved inside each checkpoint folder, so that weights and
@@ -52,6 +58,8 @@ type trainState struct {
 	Name   string       `json:"name"`
 	Next   int          `json:"next_epoch"`
 	Curves []EpochStats `json:"curves"`
+	// Learn holds the per-example learning statistics so far.
+	Learn *LearnStats `json:"learn,omitempty"`
 }
 
 const ckptPrefix = "w"
@@ -90,13 +98,16 @@ func (e *Env) train(m *graphs.Model, job trainJob) ([]EpochStats, error) {
 		}
 		if ok {
 			e.logf("%s: resuming after epoch %d from %s", job.name, st.Next, e.Dir.Path(job.ckpt))
+			if job.learn != nil && st.Learn != nil {
+				*job.learn = *st.Learn
+			}
 		}
 	}
 	bs := o.BatchSize
 	if o.FullBatch {
 		bs = max(job.data.Len(), len(job.indices))
 	}
-	smp := sampler.New(job.data, job.indices, nil, &sampler.Config{BatchSize: bs, Seed: o.Seed, Shuffle: true, Augment: job.augment})
+	smp := sampler.New(job.data, job.indices, job.weights, &sampler.Config{BatchSize: bs, Seed: o.Seed, Shuffle: true, Augment: job.augment})
 	steps := smp.StepsPerEpoch()
 	var bar *progressbar.ProgressBar
 	if e.Bars && st.Next < job.epochs {
@@ -170,9 +181,13 @@ func (e *Env) train(m *graphs.Model, job trainJob) ([]EpochStats, error) {
 			e.logf("%s: epoch %d/%d lr %.4g loss %.4f acc %.2f%% (%.2fs)", job.name, st.Next, job.epochs, lr, es.Loss, 100*es.Accuracy, es.Seconds)
 		}
 		if job.ckpt != "" && (st.Next%job.ckptEvery == 0 || st.Next == job.epochs) {
+			st.Learn = job.learn
 			if err := e.saveCheckpoint(m, job.ckpt, st); err != nil {
 				return nil, err
 			}
+		}
+		if job.stop != nil && job.stop(st.Curves) {
+			break
 		}
 	}
 	if bar != nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -61,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.ModelsDir, "models-dir", o.ModelsDir, "folder of exported SavedModels (make models)")
 	methods := fs.String("method", strings.Join(o.Methods, ","), "optimiser(s), comma list of sgd, sam, asam")
 	fs.BoolVar(&o.Useful, "useful", o.Useful, "also train with USEFUL (--useful=false: baselines only)")
-	fs.IntVar(&o.SeparateEpoch, "separate-epoch", 0, "epoch t at which examples are clustered (default per dataset)")
+	sepEpoch := fs.String("separate-epoch", "", "epoch t at which examples are clustered (default per dataset), or auto: the first epoch whose training-error drop is below 10% of the previous error")
 	fs.IntVar(&o.UpsampleFactor, "upsample-factor", o.UpsampleFactor, "times each slow example appears per epoch")
 	fs.IntVar(&o.Epochs, "epochs", 0, "training epochs T (default per dataset; toy: 600 full-batch iterations)")
 	fs.IntVar(&o.BatchSize, "batch-size", 0, "batch size (default per dataset; toy: full batch)")
@@ -75,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Augment, "augment", "", "none, cropflip (random crop, padding H/8, and flip) or trivialaugment (crop/flip + TrivialAugmentWide); default per dataset")
 	fs.Float64Var(&o.ImbalanceRatio, "imbalance-ratio", 0, "long-tail training set with this largest/smallest class ratio (paper: 10); 0 means balanced")
 	fs.Float64Var(&o.LabelNoise, "label-noise", 0, "flip this fraction of training labels to another class (seeded)")
-	baselines := fs.String("baselines", "", "comparison runs per method, comma list: random (random upsampling of USEFUL's size)")
+	baselines := fs.String("baselines", "", "comparison runs per method, comma list of random (random upsampling of USEFUL's size per class), upweight (loss weight factor on the slow cluster), quantile (upsample loss above class median), misclassified (upsample misclassified at t)")
 	fs.BoolVar(&o.Resume, "resume", false, "continue an interrupted run from its checkpoints")
 	fs.BoolVar(&o.Quiet, "quiet", false, "plain log lines instead of progress bars")
 	fs.IntVar(&o.Threads, "threads", 0, "TensorFlow intra-op threads (0: number of CPUs)")
@@ -101,6 +102,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *showVersion {
 		fmt.Fprintf(stdout, "useful-pipeline %s\nTensorFlow %s\n", version, graphs.Version())
 		return 0
+	}
+	switch *sepEpoch {
+	case "":
+	case "auto":
+		o.AutoSeparate = true
+	default:
+		t, err := strconv.Atoi(*sepEpoch)
+		if err != nil {
+			fmt.Fprintf(stderr, "useful-pipeline: --separate-epoch %q: want an integer or auto\n", *sepEpoch)
+			return 2
+		}
+		o.SeparateEpoch = t
 	}
 	o.Methods = splitList(*methods)
 	o.Baselines = splitList(*baselines)

@@ -269,3 +269,40 @@ func TestCorruptDatasetIsBadInput(t *testing.T) {
 		t.Fatalf("run directory created for bad data")
 	}
 }
+
+// TestAutoSeparateEpochIsDeterministic: --separate-epoch auto picks the same
+// t (recorded in probe/<method>/summary.json) and the same metrics twice.
+func TestAutoSeparateEpochIsDeterministic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the toy model")
+	}
+	var ts []string
+	var ms []string
+	for i := 0; i < 2; i++ {
+		dir := filepath.Join(t.TempDir(), "run")
+		args := []string{"--run-dir", dir, "--models-dir", modelsDir(t), "--quiet", "--toy-n", "1000", "--epochs", "80",
+			"--separate-epoch", "auto", "--toy-compare-beta-d", "-1", "--method", "sgd"}
+		if code, _, e := runCmd(args...); code != 0 {
+			t.Fatalf("exit %d: %s", code, e)
+		}
+		var s struct {
+			T    int    `json:"separate_epoch"`
+			Auto bool   `json:"auto"`
+			Rule string `json:"rule"`
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "probe", "sgd", "summary.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.Unmarshal(b, &s)
+		if !s.Auto || s.T < 2 || s.T >= 80 || !strings.Contains(s.Rule, "err(e-1)") {
+			t.Fatalf("probe summary %+v", s)
+		}
+		ts = append(ts, string(b))
+		m, _ := json.Marshal(comparable(t, filepath.Join(dir, "metrics.json")))
+		ms = append(ms, string(m))
+	}
+	if ts[0] != ts[1] || ms[0] != ms[1] {
+		t.Fatalf("two runs differ:\n%s\n%s\n%s\n%s", ts[0], ts[1], ms[0], ms[1])
+	}
+}
