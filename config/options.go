@@ -75,6 +75,9 @@ type Options struct {
 	ASAMRho float64 `json:"asam_rho"`
 	Seed    uint64  `json:"seed"`
 	Threads int     `json:"-"`
+	// Sharpness computes lambda_max and lambda_max/lambda_5 of the loss
+	// Hessian (Lanczos) for every final model in the evaluate stage.
+	Sharpness bool `json:"sharpness"`
 	// Augment is none, cropflip (random crop with padding H/8, horizontal
 	// flip) or trivialaugment (crop/flip then TrivialAugmentWide).
 	Augment string `json:"augment"`
@@ -131,7 +134,7 @@ func (o *Options) isSet(name string) bool { return o.set[name] }
 // the paper's toy experiment.
 func DefaultOptions() Options {
 	return Options{Stage: "all", RunDir: "runs/default", ModelsDir: "models", Dataset: "toy",
-		Methods: []string{"sgd", "sam"}, Useful: true, UpsampleFactor: 2}
+		Methods: []string{"sgd", "sam"}, Useful: true, UpsampleFactor: 2, Sharpness: true}
 }
 
 // Resolve fills dataset defaults into the options not set explicitly and

@@ -16,6 +16,7 @@ const (
 	SigRestore   = "restore"
 	SigReset     = "reset"
 	SigGetParams = "get_params"
+	SigHVP       = "hvp"
 
 	ArgImages      = "images"
 	ArgLabels      = "labels"
@@ -26,6 +27,7 @@ const (
 	ArgRho         = "rho"
 	ArgSeed        = "seed"
 	ArgPath        = "path"
+	ArgVector      = "vector"
 
 	OutLoss              = "loss"
 	OutCorrect           = "correct"
@@ -34,6 +36,7 @@ const (
 	OutPerExampleCorrect = "per_example_correct"
 	OutStatus            = "status"
 	OutParams            = "params"
+	OutHV                = "hv"
 )
 
 type sigContract struct {
@@ -52,4 +55,5 @@ var contract = map[string]sigContract{
 	SigRestore:   {[]string{ArgPath}, []string{OutStatus}},
 	SigReset:     {[]string{ArgSeed}, []string{OutStatus}},
 	SigGetParams: {nil, []string{OutParams}},
+	SigHVP:       {[]string{ArgImages, ArgLabels, ArgVector}, []string{OutHV}},
 }

@@ -395,3 +395,41 @@ func TestTrainMLP3FromGo(t *testing.T) {
 		t.Fatalf("training loss %.4f is not below 10%% of its start %.4f", final, start)
 	}
 }
+
+// TestHVPSymmetricAndLinear: the Hessian-vector product from Go is linear
+// in v and symmetric (u.Hv == v.Hu) on cnn_bn.
+func TestHVPSymmetricAndLinear(t *testing.T) {
+	m := load(t, "cnn_bn-28x28x1-c10")
+	r := rand.New(rand.NewPCG(3, 4))
+	b := randomBatch(m, 32, r)
+	p := m.Manifest().ParamCount
+	u, v := make([]float32, p), make([]float32, p)
+	for i := range u {
+		u[i], v[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+	}
+	hu, hv, h2v := make([]float32, p), make([]float32, p), make([]float32, p)
+	if err := m.HVP(b.Images, b.Labels, 32, u, hu); err != nil {
+		t.Fatal(err)
+	}
+	m.HVP(b.Images, b.Labels, 32, v, hv)
+	v2 := make([]float32, p)
+	for i := range v {
+		v2[i] = 2 * v[i]
+	}
+	m.HVP(b.Images, b.Labels, 32, v2, h2v)
+	var uhv, vhu, norm float64
+	for i := range u {
+		uhv += float64(u[i]) * float64(hv[i])
+		vhu += float64(v[i]) * float64(hu[i])
+		norm += float64(hv[i]) * float64(hv[i])
+		if d := math.Abs(float64(h2v[i]) - 2*float64(hv[i])); d > 1e-4*(1+math.Abs(float64(hv[i]))) {
+			t.Fatalf("H(2v)[%d] = %v, 2 Hv = %v", i, h2v[i], 2*hv[i])
+		}
+	}
+	if norm == 0 {
+		t.Fatal("Hv is zero")
+	}
+	if math.Abs(uhv-vhu) > 1e-3*math.Max(math.Abs(uhv), 1) {
+		t.Fatalf("u.Hv = %v, v.Hu = %v", uhv, vhu)
+	}
+}

@@ -81,3 +81,36 @@ func (m *Model) checkImages(sig string, images []float32, n int) {
 		panic(fmt.Sprintf("graphs: %s: %d image values for n=%d examples of size %d", sig, len(images), n, m.manifest.ExampleSize()))
 	}
 }
+
+// HVP computes H v, the product of the Hessian of the mean cross-entropy of
+// n examples (inference mode: batch-norm moving statistics, no dropout, no
+// weight decay) with the flat parameter vector v (get_params layout), into
+// out. The images and labels are copied once per call; keep them fixed to
+// keep H fixed.
+func (m *Model) HVP(images []float32, labels []int32, n int, v, out []float32) error {
+	m.checkImages(SigHVP, images, n)
+	p := m.manifest.ParamCount
+	if len(labels) != n || len(v) != p || len(out) != p {
+		panic(fmt.Sprintf("graphs: hvp: %d labels for n=%d, vector %d and out %d for %d parameters", len(labels), n, len(v), len(out), p))
+	}
+	shape := append([]int64{int64(n)}, intsTo64(m.manifest.InputShape)...)
+	img, err := m.in.float32s(SigHVP, ArgImages, shape, images)
+	if err != nil {
+		return err
+	}
+	lab, err := m.in.int32s(SigHVP, ArgLabels, []int64{int64(n)}, labels)
+	if err != nil {
+		return err
+	}
+	vec, err := m.in.float32s(SigHVP, ArgVector, []int64{int64(p)}, v)
+	if err != nil {
+		return err
+	}
+	res, err := m.run(SigHVP, map[string]*tf.Tensor{ArgImages: img, ArgLabels: lab, ArgVector: vec})
+	if err != nil {
+		return err
+	}
+	defer releaseAll(res)
+	copy(out, rawFloat32(res[0]))
+	return nil
+}

@@ -18,6 +18,7 @@ SAVE = "save"
 RESTORE = "restore"
 RESET = "reset"
 GET_PARAMS = "get_params"
+HVP = "hvp"
 
 # Argument names (inputs come out as "<signature>_<arg>:0").
 IMAGES = "images"
@@ -29,6 +30,7 @@ WEIGHT_DECAY = "weight_decay"
 RHO = "rho"
 SEED = "seed"
 PATH = "path"
+VECTOR = "vector"
 
 # Output keys.
 LOSS = "loss"
@@ -38,6 +40,7 @@ PER_EXAMPLE_LOSS = "per_example_loss"
 PER_EXAMPLE_CORRECT = "per_example_correct"
 STATUS = "status"
 PARAMS = "params"
+HV = "hv"
 
 # signature -> (ordered input args, ordered output keys)
 SIGNATURES = {
@@ -50,4 +53,8 @@ SIGNATURES = {
     RESTORE: ([PATH], [STATUS]),
     RESET: ([SEED], [STATUS]),
     GET_PARAMS: ([], [PARAMS]),
+    # Hessian-vector product of the mean cross-entropy over the batch, in
+    # inference mode; vector and hv are float32 [param_count], laid out as
+    # get_params' params.
+    HVP: ([IMAGES, LABELS, VECTOR], [HV]),
 }

@@ -92,7 +92,10 @@ class _Ctx:
         return tf.matmul(x, self.p[name + "/kernel"]) + self.p[name + "/bias"]
 
     def ln(self, name, x):
-        mean, var = tf.nn.moments(x, [-1], keepdims=True)
+        # Not tf.nn.moments: its stop_gradient on the mean drops a term of the
+        # second derivative, which the hvp signature needs.
+        mean = tf.reduce_mean(x, -1, keepdims=True)
+        var = tf.reduce_mean(tf.square(x - mean), -1, keepdims=True)
         return (x - mean) * tf.math.rsqrt(var + LN_EPS) * self.p[name + "/gamma"] + self.p[name + "/beta"]
 
     def new_state(self):

@@ -27,8 +27,23 @@ the norm; 1e-12 is used as in train_sam (immaterial unless g1 == 0).
 
 The loss is sum_i weights_i * CE_i / batch_size: ones reproduce the plain
 mean; the upweighting baseline doubles the weight of the slow cluster.
+
+hvp (for the sharpness stage: lambda_max and lambda_max/lambda_5 by Lanczos)
+returns H v for the Hessian H of the plain mean cross-entropy over the given
+batch (all weights 1, no weight decay) with respect to all trainable
+parameters, in inference mode (training=False: batch norm uses its moving
+statistics, no dropout), so H is a fixed symmetric matrix for a fixed batch
+and weights. v and H v are flat float32 vectors laid out as get_params'
+params (parameters in order, each flattened row-major). It is computed
+forward-over-backward (a ForwardAccumulator around the gradient tape), and
+changes no variable. Caveat: tf.nn.moments' variance stops the gradient at
+the mean, which keeps first derivatives right but drops a second-derivative
+term, so for models whose inference forward uses it (vit_s's LayerNorm) H v
+is slightly off (see tests/test_hvp.py); batch norm in inference mode does
+not use it.
 """
 
+import numpy as np
 import tensorflow as tf
 
 import contract as C
@@ -80,6 +95,9 @@ class TrainModule(tf.Module):
         self.restore = tf.function(self._restore, input_signature=[path])
         self.reset = tf.function(self._reset_sig, input_signature=[seed])
         self.get_params = tf.function(self._get_params, input_signature=[])
+        self._param_sizes = tuple(int(np.prod(p.shape)) for p in model.params)
+        vec = _spec([model.param_count()], F32, C.VECTOR)
+        self.hvp = tf.function(self._hvp, input_signature=[img, lab, vec])
 
     # ---- pieces -------------------------------------------------------
     def _loss(self, params, images, labels, weights, training, seed):
@@ -209,6 +227,18 @@ class TrainModule(tf.Module):
 
     def _get_params(self):
         return {C.PARAMS: tf.concat([tf.reshape(p, [-1]) for p in self.params], axis=0)}
+
+    def _hvp(self, images, labels, vector):
+        tangents = [tf.reshape(t, p.shape) for t, p in
+                    zip(tf.split(vector, self._param_sizes), self.params)]
+        ones = tf.ones(tf.shape(labels), F32)
+        with tf.autodiff.ForwardAccumulator(self.params, tangents) as acc:
+            with tf.GradientTape() as tape:
+                loss, _, _ = self._loss(self.params, images, labels, ones, False, tf.constant(0, tf.int64))
+            grads = tape.gradient(loss, self.params, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        hv = acc.jvp(grads, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        flat = tf.concat([tf.reshape(h, [-1]) for h in hv], axis=0)
+        return {C.HV: tf.reshape(flat, [self.model.param_count()])}  # static shape for the manifest
 
     def signatures(self):
         return {name: getattr(self, name).get_concrete_function() for name in C.SIGNATURES}

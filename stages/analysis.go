@@ -218,7 +218,10 @@ func (e *Env) reportGrid(md *strings.Builder, d *Data) ([]string, error) {
 	if len(d.Train.Shape) != 3 {
 		return nil, nil
 	}
-	h, w, ch := d.Train.Shape[0], d.Train.Shape[1], d.Train.Shape[2]
+	h0, w0, ch := d.Train.Shape[0], d.Train.Shape[1], d.Train.Shape[2]
+	// Small images are enlarged (nearest) so the grid is readable.
+	zoom := max(1, 64/h0)
+	h, w := h0*zoom, w0*zoom
 	const per = 6
 	var arts []string
 	md.WriteString("\n## Fast- and slow-learnable examples (Fig. 1)\n\nOne row per class: the first fast-cluster examples on the left, slow-cluster examples on the right.\n\n")
@@ -241,7 +244,7 @@ func (e *Env) reportGrid(md *strings.Builder, d *Data) ([]string, error) {
 				ex := d.Train.Example(i)
 				for y := 0; y < h; y++ {
 					for x := 0; x < w; x++ {
-						p := ex[(y*w+x)*ch:]
+						p := ex[((y/zoom)*w0+x/zoom)*ch:]
 						r := uint8(math.Round(float64(p[0]) * 255))
 						gg, b := r, r
 						if ch >= 3 {

@@ -102,7 +102,8 @@ func Hash(stage string, o *config.Options) string {
 		T         trainKey
 		Factor    int
 		Baselines []string
-	}{stage, tk, o.UpsampleFactor, o.Baselines})
+		Sharpness bool
+	}{stage, tk, o.UpsampleFactor, o.Baselines, o.Sharpness})
 }
 
 // CheckInputs returns a *NeedsError if a stage that stage reads from has not

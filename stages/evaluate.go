@@ -1,6 +1,7 @@
 package stages
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 )
@@ -14,6 +15,8 @@ type EvalResult struct {
 	NumTest         int     `json:"num_test"`
 	// L1Norm is sum |w| over the final trainable parameters (Fig. 10).
 	L1Norm float64 `json:"l1_norm"`
+	// Sharpness is the Hessian spectrum on the training sample (Table 1).
+	Sharpness *Sharpness `json:"sharpness,omitempty"`
 }
 
 // Evaluate computes the test accuracy and loss of every run's final weights.
@@ -50,6 +53,12 @@ func (e *Env) Evaluate() error {
 		}
 		for _, w := range params {
 			r.L1Norm += math.Abs(float64(w))
+		}
+		if e.Opts.Sharpness {
+			x, y, n := e.sharpnessSample(d)
+			if r.Sharpness, err = e.sharpness(m, x, y, n); err != nil {
+				return fmt.Errorf("run %s: sharpness: %w", run.ID, err)
+			}
 		}
 		correct := 0
 		for i := range ev.Correct {

@@ -30,6 +30,8 @@ type RunMetrics struct {
 	ProbeSeconds *float64 `json:"probe_seconds,omitempty"`
 	// L1Norm is sum |w| of the final weights (Fig. 10).
 	L1Norm float64 `json:"l1_norm"`
+	// Sharpness is lambda_max and lambda_max/lambda_5 (Table 1).
+	Sharpness *Sharpness `json:"sharpness,omitempty"`
 }
 
 // ToyMetrics is metrics.json "toy": the slow cluster against the ground
@@ -89,7 +91,7 @@ func (e *Env) Report() error {
 		}
 		curves[run.ID] = c
 		rm := RunMetrics{ID: run.ID, Method: run.Method, Useful: run.Useful, TestAccuracyPct: ev.TestAccuracyPct,
-			TestErrorPct: ev.TestErrorPct, TrainSeconds: rs.TrainSeconds, L1Norm: ev.L1Norm}
+			TestErrorPct: ev.TestErrorPct, TrainSeconds: rs.TrainSeconds, L1Norm: ev.L1Norm, Sharpness: ev.Sharpness}
 		if o.Dataset == "toy" {
 			b := run.BetaD
 			rm.BetaD = &b
@@ -178,6 +180,23 @@ func (e *Env) Report() error {
 	md.WriteString("Time / baseline compares the train-step wall time of a run with its method's baseline; the probe (t epochs) is not included.\n")
 	if toy {
 		md.WriteString("On the toy data the methods are full-batch GD (`sgd` with momentum 0) and SAM, as in the paper; the paper does not report GD+USEFUL or SAM+USEFUL accuracies on the toy data.\n")
+	}
+	if o.Sharpness {
+		md.WriteString("\n## Sharpness (Table 1)\n\nLargest Hessian eigenvalues of the training loss at the final weights, by Lanczos (80 steps, full reorthogonalisation) on 1000 training examples (equal numbers per class), inference mode.\n\n| run | lambda_max | lambda_max / lambda_5 | top 5 | converged |\n|---|---|---|---|---|\n")
+		for _, r := range met.Runs {
+			s := r.Sharpness
+			switch {
+			case s == nil:
+			case s.Skipped != "":
+				fmt.Fprintf(&md, "| %s | skipped: %s | | | |\n", displayName(r.ID, toy), s.Skipped)
+			default:
+				top := make([]string, len(s.Top))
+				for i, v := range s.Top {
+					top[i] = fmt.Sprintf("%.4g", v)
+				}
+				fmt.Fprintf(&md, "| %s | %.4g | %.3g | %s | %v |\n", displayName(r.ID, toy), s.LambdaMax, s.Ratio, strings.Join(top, ", "), s.Converged)
+			}
+		}
 	}
 	var arts []string
 	if o.Useful {

@@ -77,6 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.ImbalanceRatio, "imbalance-ratio", 0, "long-tail training set with this largest/smallest class ratio (paper: 10); 0 means balanced")
 	fs.Float64Var(&o.LabelNoise, "label-noise", 0, "flip this fraction of training labels to another class (seeded)")
 	baselines := fs.String("baselines", "", "comparison runs per method, comma list of random (random upsampling of USEFUL's size per class), upweight (loss weight factor on the slow cluster), quantile (upsample loss above class median), misclassified (upsample misclassified at t)")
+	fs.BoolVar(&o.Sharpness, "sharpness", o.Sharpness, "Hessian lambda_max and lambda_max/lambda_5 by Lanczos on 1000 training examples for every final model (skipped above 4 GB of Lanczos basis)")
 	fs.BoolVar(&o.Resume, "resume", false, "continue an interrupted run from its checkpoints")
 	fs.BoolVar(&o.Quiet, "quiet", false, "plain log lines instead of progress bars")
 	fs.IntVar(&o.Threads, "threads", 0, "TensorFlow intra-op threads (0: number of CPUs)")

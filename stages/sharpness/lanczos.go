@@ -19,7 +19,7 @@ type HVP func(v, dst []float64) error
 const (
 	DefaultIterations = 80
 	DefaultK          = 5
-	DefaultTol        = 1e-8
+	DefaultTol        = 1e-6
 )
 
 // invariantTol is the relative size of the residual norm beta_j (against
@@ -46,7 +46,7 @@ type Config struct {
 	// comparison only.
 	Reorthogonalize *bool
 	// Tol is the convergence test of a Ritz value: residual bound <= Tol
-	// times the largest |Ritz value|. 0 means DefaultTol (1e-8). It only
+	// times the largest |Ritz value|. 0 means DefaultTol (1e-6). It only
 	// decides when a fresh start vector is tried (and Result.Converged);
 	// it never ends the run before the K largest Ritz values pass it.
 	Tol float64
