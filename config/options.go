@@ -427,17 +427,25 @@ func (o *Options) LRAt(e int) float64 {
 // StagesOrder returns the stages in run order.
 func StagesOrder() []string { return Stages }
 
-// AutoSeparateDrop is the rule of --separate-epoch auto: t is the first
-// epoch e >= 2 whose drop in training error, err(e-1) - err(e), is below
-// this fraction of err(e-1) ("when the per-epoch drop of training error
+// AutoSeparateDrop is the threshold of the rule of --separate-epoch auto:
+// an epoch e is "fast" when its drop in training error, err(e-1) - err(e),
+// is at least this fraction of err(e-1); t is the first epoch after a fast
+// epoch whose drop is below it ("when the per-epoch drop of training error
 // starts to shrink", paper Section 4 and Fig. 15a).
 const AutoSeparateDrop = 0.10
 
 // AutoSeparateEpoch applies the rule to training errors err[0] (after epoch
-// 1), err[1], ...; ok is false while no epoch satisfies it yet.
+// 1), err[1], ...; ok is false while no epoch satisfies it yet. Waiting for
+// a fast epoch first keeps the rule from firing before learning starts (the
+// toy data's error falls slowly at first).
 func AutoSeparateEpoch(err []float64) (t int, ok bool) {
+	fast := false
 	for e := 1; e < len(err); e++ {
-		if err[e-1]-err[e] < AutoSeparateDrop*err[e-1] {
+		if err[e-1]-err[e] >= AutoSeparateDrop*err[e-1] {
+			fast = true
+			continue
+		}
+		if fast {
 			return e + 1, true
 		}
 	}

@@ -19,7 +19,10 @@ func TestAutoSeparateEpoch(t *testing.T) {
 		{"fashion-mnist", []float64{19.31, 14.94, 13.89, 13.87}, 3, true},
 		{"still falling fast", []float64{80, 60, 45, 33}, 0, false},
 		{"one epoch", []float64{50}, 0, false},
-		{"flat", []float64{5, 5}, 2, true},
+		{"flat", []float64{5, 5, 5}, 0, false},
+		// The toy's full-batch GD curve (seed 0): slow start, fast phase, then
+		// the drop 6.22 -> 5.69 (8.5%) at epoch 11.
+		{"toy", []float64{92.65, 89.21, 81.87, 67.20, 45.80, 27.83, 16.29, 10.44, 7.59, 6.22, 5.69, 5.28}, 11, true},
 	}
 	for _, c := range cases {
 		got, ok := AutoSeparateEpoch(c.err)

@@ -141,7 +141,7 @@ type ProbeSummary struct {
 	TrainingErrorPct []float64 `json:"training_error_pct"`
 }
 
-var autoRule = fmt.Sprintf("t = first epoch e >= 2 with err(e-1) - err(e) < %g * err(e-1), on the probe's per-epoch training error", config.AutoSeparateDrop)
+var autoRule = fmt.Sprintf("t = first epoch e with err(e-1) - err(e) < %g * err(e-1) after an epoch whose drop was at least that, on the probe's per-epoch training error", config.AutoSeparateDrop)
 
 func trainingErrors(c []EpochStats) []float64 {
 	out := make([]float64, len(c))

@@ -306,3 +306,26 @@ func TestAutoSeparateEpochIsDeterministic(t *testing.T) {
 		t.Fatalf("two runs differ:\n%s\n%s\n%s\n%s", ts[0], ts[1], ms[0], ms[1])
 	}
 }
+
+// TestNaNLossStopsWithEpochAndStep: a diverging run stops with exit 1 and a
+// message naming the run, the epoch and the step; the retrain checkpoint
+// written before the divergence is kept.
+func TestNaNLossStopsWithEpochAndStep(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	code, _, e := runCmd("--run-dir", dir, "--models-dir", modelsDir(t), "--quiet", "--toy-n", "200", "--epochs", "50",
+		"--useful=false", "--lr", "1000", "--method", "sgd", "--toy-compare-beta-d", "-1", "--sharpness=false")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, e)
+	}
+	for _, want := range []string{"run sgd", "training loss is", "at epoch 6 step 1", "last good checkpoint", filepath.Join(dir, "retrain", "sgd", "ckpt")} {
+		if !strings.Contains(e, want) {
+			t.Errorf("stderr %q lacks %q", e, want)
+		}
+	}
+	if strings.Contains(e, "goroutine ") {
+		t.Errorf("stack trace on stderr: %q", e)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "retrain", "sgd", "ckpt", "state.json")); err != nil {
+		t.Errorf("last good checkpoint missing: %v", err)
+	}
+}
