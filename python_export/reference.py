@@ -27,14 +27,20 @@ def _grads(model, params, state, images, labels, weights, seed):
     return float(loss.numpy()), [x.numpy() for x in g], [s.numpy() for s in new_state]
 
 
-def sgd_step(model, params, state, bufs, batch, lr, momentum, wd, seed):
-    loss, g, new_state = _grads(model, params, state, *batch, seed)
+def _base_step(params, grads, bufs, lr, momentum, wd):
+    """PyTorch SGD: coupled decay, then momentum, then the step (float32)."""
     out_p, out_b = [], []
-    for p, gi, b in zip(params, g, bufs):
+    for p, gi, b in zip(params, grads, bufs):
         gi = gi + np.float32(wd) * p
         nb = np.float32(momentum) * b + gi
         out_b.append(nb.astype(np.float32))
         out_p.append((p - np.float32(lr) * nb).astype(np.float32))
+    return out_p, out_b
+
+
+def sgd_step(model, params, state, bufs, batch, lr, momentum, wd, seed):
+    loss, g, new_state = _grads(model, params, state, *batch, seed)
+    out_p, out_b = _base_step(params, g, bufs, lr, momentum, wd)
     return loss, out_p, new_state, out_b
 
 
@@ -44,12 +50,7 @@ def sam_step(model, params, state, bufs, batch, lr, momentum, wd, rho, seed):
     scale = np.float32(rho / (norm + 1e-12))
     pert = [(p + scale * g).astype(np.float32) for p, g in zip(params, g1)]
     _, g2, _ = _grads(model, pert, state, *batch, seed)
-    out_p, out_b = [], []
-    for p, gi, b in zip(params, g2, bufs):
-        gi = gi + np.float32(wd) * p
-        nb = np.float32(momentum) * b + gi
-        out_b.append(nb.astype(np.float32))
-        out_p.append((p - np.float32(lr) * nb).astype(np.float32))
+    out_p, out_b = _base_step(params, g2, bufs, lr, momentum, wd)
     return loss, out_p, new_state, out_b
 
 

@@ -49,12 +49,7 @@ def asam_step(model, params, state, bufs, batch, lr, momentum, wd, rho, seed, ad
     scale = np.float32(rho / (norm + 1e-12))
     pert = [(p + scale * (x if ti is None else ti * x)).astype(np.float32) for p, ti, x in zip(params, t, tg)]
     _, g2, _ = reference._grads(model, pert, state, *batch, seed)
-    out_p, out_b = [], []
-    for p, gi, b in zip(params, g2, bufs):
-        gi = gi + np.float32(wd) * p
-        nb = np.float32(momentum) * b + gi
-        out_b.append(nb.astype(np.float32))
-        out_p.append((p - np.float32(lr) * nb).astype(np.float32))
+    out_p, out_b = reference._base_step(params, g2, bufs, lr, momentum, wd)
     return loss, out_p, new_state, out_b
 
 
