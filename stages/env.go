@@ -137,6 +137,23 @@ func (e *Env) Complete(stage string, artifacts []string) error {
 	return e.Dir.Complete(stage, Hash(stage, e.Opts), artifacts)
 }
 
+// begin checks that stage's inputs exist, reads the main data and loads the
+// model that fits it; the caller closes the model.
+func (e *Env) begin(stage string) (*Data, *graphs.Model, error) {
+	if err := e.CheckInputs(stage); err != nil {
+		return nil, nil, err
+	}
+	d, err := e.MainData()
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := e.LoadModel(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, m, nil
+}
+
 // ModelDir is the SavedModel folder for the model and data shape.
 func (e *Env) ModelDir(shape []int, classes int) string {
 	s := make([]string, len(shape))

@@ -21,14 +21,7 @@ type EvalResult struct {
 
 // Evaluate computes the test accuracy and loss of every run's final weights.
 func (e *Env) Evaluate() error {
-	if err := e.CheckInputs("evaluate"); err != nil {
-		return err
-	}
-	main, err := e.MainData()
-	if err != nil {
-		return err
-	}
-	m, err := e.LoadModel(main)
+	_, m, err := e.begin("evaluate")
 	if err != nil {
 		return err
 	}

@@ -9,14 +9,7 @@ import (
 // separating epoch: extract/<method>/logits.f32 (N x C, row-major) and
 // loss.f32 (N).
 func (e *Env) Extract() error {
-	if err := e.CheckInputs("extract"); err != nil {
-		return err
-	}
-	d, err := e.MainData()
-	if err != nil {
-		return err
-	}
-	m, err := e.LoadModel(d)
+	d, m, err := e.begin("extract")
 	if err != nil {
 		return err
 	}

@@ -59,14 +59,7 @@ func (e *Env) ensureW0(m *graphs.Model) error {
 // after epoch e, column i is training example i); curves.csv; ckpt/ holds
 // the weights after epoch t.
 func (e *Env) Probe() error {
-	if err := e.CheckInputs("probe"); err != nil {
-		return err
-	}
-	d, err := e.MainData()
-	if err != nil {
-		return err
-	}
-	m, err := e.LoadModel(d)
+	d, m, err := e.begin("probe")
 	if err != nil {
 		return err
 	}
