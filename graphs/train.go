@@ -2,6 +2,8 @@ package graphs
 
 import (
 	"fmt"
+	"math"
+	"time"
 
 	tf "github.com/wamuir/graft/tensorflow"
 )
@@ -56,24 +58,8 @@ func (m *Model) train(sig string, b *Batch, h Hyper) (StepResult, error) {
 		panic(fmt.Sprintf("graphs: %s: batch of N=%d with %d image values, %d labels, %d weights (example size %d)",
 			sig, b.N, len(b.Images), len(b.Labels), len(b.Weights), m.manifest.ExampleSize()))
 	}
-	feeds, err := m.batchFeeds(sig, b)
+	feeds, err := m.stepFeeds(sig, b, h)
 	if err != nil {
-		return StepResult{}, err
-	}
-	for _, s := range []struct {
-		arg string
-		v   float32
-	}{{ArgLR, h.LR}, {ArgMomentum, h.Momentum}, {ArgWeightDecay, h.WeightDecay}} {
-		if feeds[s.arg], err = m.in.scalarF32(sig, s.arg, s.v); err != nil {
-			return StepResult{}, err
-		}
-	}
-	if sig == SigTrainSAM || sig == SigTrainASAM {
-		if feeds[ArgRho], err = m.in.scalarF32(sig, ArgRho, h.Rho); err != nil {
-			return StepResult{}, err
-		}
-	}
-	if feeds[ArgSeed], err = m.in.scalarI64(sig, ArgSeed, h.Seed); err != nil {
 		return StepResult{}, err
 	}
 	out, err := m.run(sig, feeds)
@@ -82,6 +68,31 @@ func (m *Model) train(sig string, b *Batch, h Hyper) (StepResult, error) {
 	}
 	defer releaseAll(out)
 	return StepResult{Loss: rawFloat32(out[0])[0], Correct: int(rawInt32(out[1])[0])}, nil
+}
+
+// stepFeeds returns the input tensors of train signature sig.
+func (m *Model) stepFeeds(sig string, b *Batch, h Hyper) (map[string]*tf.Tensor, error) {
+	feeds, err := m.batchFeeds(sig, b)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range []struct {
+		arg string
+		v   float32
+	}{{ArgLR, h.LR}, {ArgMomentum, h.Momentum}, {ArgWeightDecay, h.WeightDecay}} {
+		if feeds[s.arg], err = m.in.scalarF32(sig, s.arg, s.v); err != nil {
+			return nil, err
+		}
+	}
+	if sig == SigTrainSAM || sig == SigTrainASAM {
+		if feeds[ArgRho], err = m.in.scalarF32(sig, ArgRho, h.Rho); err != nil {
+			return nil, err
+		}
+	}
+	if feeds[ArgSeed], err = m.in.scalarI64(sig, ArgSeed, h.Seed); err != nil {
+		return nil, err
+	}
+	return feeds, nil
 }
 
 var ones []float32
@@ -109,4 +120,33 @@ func (m *Model) batchFeeds(sig string, b *Batch) (map[string]*tf.Tensor, error) 
 		return nil, err
 	}
 	return map[string]*tf.Tensor{ArgImages: img, ArgLabels: lab, ArgWeights: wt}, nil
+}
+
+// RepeatTrain runs the train step of method ("sgd", "sam" or "asam") n times
+// back to back on one batch whose input tensors are made once, reading the
+// loss of every step, and returns the wall time of the n steps: the graph's
+// own compute plus the call into TensorFlow, with no input work. It is the
+// baseline of the driver-overhead benchmark. The model's weights change.
+func (m *Model) RepeatTrain(method string, b *Batch, h Hyper, n int) (time.Duration, error) {
+	sig := map[string]string{"sgd": SigTrainSGD, "sam": SigTrainSAM, "asam": SigTrainASAM}[method]
+	if sig == "" {
+		return 0, fmt.Errorf("graphs: RepeatTrain: unknown method %q", method)
+	}
+	feeds, err := m.stepFeeds(sig, b, h)
+	if err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	for range n {
+		out, err := m.run(sig, feeds)
+		if err != nil {
+			return 0, err
+		}
+		loss := rawFloat32(out[0])[0]
+		releaseAll(out)
+		if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
+			return 0, fmt.Errorf("graphs: RepeatTrain: loss %v", loss)
+		}
+	}
+	return time.Since(t0), nil
 }

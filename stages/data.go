@@ -60,7 +60,7 @@ func (e *Env) Data(betaD float64) (*Data, error) {
 				return nil, err
 			}
 		}
-		d.Norm = channelStats(d.Train)
+		d.Norm = ChannelStats(d.Train)
 	}
 	for _, ds := range []*dataset.Dataset{d.Train, d.Test} {
 		if err := ds.Validate(); err != nil {
@@ -83,9 +83,9 @@ func (e *Env) MainData() (*Data, error) {
 	return e.Data(b)
 }
 
-// channelStats returns the per-channel mean and standard deviation of an
+// ChannelStats returns the per-channel mean and standard deviation of an
 // HWC image set (the last dimension of Shape is the channel).
-func channelStats(ds *dataset.Dataset) *augment.Normalize {
+func ChannelStats(ds *dataset.Dataset) *augment.Normalize {
 	c := ds.Shape[len(ds.Shape)-1]
 	sum, sq := make([]float64, c), make([]float64, c)
 	for i, v := range ds.Images {
@@ -108,17 +108,30 @@ func (e *Env) augmenter(d *Data) (sampler.Augmenter, error) {
 	if d.Norm == nil {
 		return nil, nil
 	}
+	return TrainAugmenter(e.Opts.Augment, d.Train.Shape, d.Norm)
+}
+
+// TrainAugmenter is the training-time transformation of an --augment value
+// ("none", "cropflip", "trivialaugment") on images of the given shape,
+// followed by norm: what the training loop's sampler applies to each example.
+func TrainAugmenter(name string, shape []int, norm *augment.Normalize) (sampler.Augmenter, error) {
 	var chain []sampler.Augmenter
-	if e.Opts.Augment != "none" {
-		if len(d.Train.Shape) != 3 {
-			return nil, fmt.Errorf("--augment %s needs H x W x C images, the data has shape %v", e.Opts.Augment, d.Train.Shape)
+	if name != "none" {
+		if len(shape) != 3 {
+			return nil, fmt.Errorf("--augment %s needs H x W x C images, the data has shape %v", name, shape)
 		}
-		h, w, c := d.Train.Shape[0], d.Train.Shape[1], d.Train.Shape[2]
+		h, w, c := shape[0], shape[1], shape[2]
 		chain = append(chain, augment.CropFlip{H: h, W: w, C: c, Pad: max(1, h/8)})
-		if e.Opts.Augment == "trivialaugment" {
+		switch name {
+		case "cropflip":
+		case "trivialaugment":
 			chain = append(chain, augment.TrivialAugmentWide{H: h, W: w, C: c})
+		default:
+			return nil, fmt.Errorf("--augment %q: want none, cropflip or trivialaugment", name)
 		}
 	}
-	chain = append(chain, *d.Norm)
+	if norm != nil {
+		chain = append(chain, *norm)
+	}
 	return augment.Chain(chain...), nil
 }

@@ -15,7 +15,8 @@ type RetrainSummary struct {
 	Epochs        int            `json:"epochs"`
 	TrainExamples int            `json:"train_examples_per_epoch"`
 	// TrainSeconds is the wall time of the train steps of all epochs
-	// (input pipeline waits included, per-epoch measurements excluded).
+	// (waits for the next batch included, per-epoch measurements and
+	// checkpoints excluded).
 	TrainSeconds float64 `json:"train_seconds"`
 	FinalLoss    float64 `json:"final_train_loss"`
 	FinalAcc     float64 `json:"final_train_accuracy"`

@@ -14,6 +14,7 @@ import (
 
 	"github.com/useful-pipeline/useful-pipeline/dataset"
 	"github.com/useful-pipeline/useful-pipeline/graphs"
+	"github.com/useful-pipeline/useful-pipeline/internal/atomicfile"
 	"github.com/useful-pipeline/useful-pipeline/sampler"
 )
 
@@ -77,6 +78,75 @@ func (e *NaNError) Error() string {
 	return fmt.Sprintf("run %s: training loss is %v at epoch %d step %d; stopped (last good checkpoint: %s)", e.Run, e.Loss, e.Epoch, e.Step, e.Checkpoint)
 }
 
+// StepFunc is one train step.
+type StepFunc func(*graphs.Batch, graphs.Hyper) (graphs.StepResult, error)
+
+// Step returns the train step of method: "sgd", "sam", or "asam", whose
+// radius asamRho replaces h.Rho.
+func Step(m *graphs.Model, method string, asamRho float32) StepFunc {
+	switch method {
+	case "sam":
+		return m.TrainSAM
+	case "asam":
+		return func(b *graphs.Batch, h graphs.Hyper) (graphs.StepResult, error) {
+			h.Rho = asamRho
+			return m.TrainASAM(b, h)
+		}
+	default:
+		return m.TrainSGD
+	}
+}
+
+// EpochResult sums the steps of one epoch.
+type EpochResult struct {
+	Steps         int
+	SumLoss       float64
+	Correct, Seen int
+	// Busy is the wall time of the steps, waits for the next batch included
+	// (per-epoch measurements and checkpoints excluded).
+	Busy time.Duration
+}
+
+// RunEpoch is the training loop of one epoch: it takes batches from it and
+// runs step on each with hyper-parameters h and the in-graph seed seed(step),
+// until the epoch ends or maxSteps steps ran (0: no limit). each, if set,
+// runs after every step with the running sums. A NaN or Inf loss stops it
+// with a *NaNError naming the step (the caller fills in run and epoch).
+// The caller closes it.
+func RunEpoch(it *sampler.Iterator, step StepFunc, h graphs.Hyper, seed func(step int) int64, maxSteps int,
+	each func(step int, r graphs.StepResult, sumLoss float64, correct, seen int)) (EpochResult, error) {
+	var res EpochResult
+	for k := 0; maxSteps == 0 || k < maxSteps; k++ {
+		t0 := time.Now()
+		b, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return res, err
+		}
+		h.Seed = seed(k)
+		r, err := step(&graphs.Batch{Images: b.Images, Labels: b.Labels, Weights: b.Weights, N: b.N}, h)
+		n := b.N
+		it.Release(b)
+		res.Busy += time.Since(t0)
+		if err != nil {
+			return res, fmt.Errorf("step %d: %w", k+1, err)
+		}
+		if math.IsNaN(float64(r.Loss)) || math.IsInf(float64(r.Loss), 0) {
+			return res, &NaNError{Step: k + 1, Loss: r.Loss}
+		}
+		res.Steps++
+		res.SumLoss += float64(r.Loss)
+		res.Correct += r.Correct
+		res.Seen += n
+		if each != nil {
+			each(k, r, res.SumLoss, res.Correct, res.Seen)
+		}
+	}
+	return res, nil
+}
+
 // stepSeed derives the in-graph randomness (dropout) of one step.
 func stepSeed(seed uint64, epoch, step int) int64 {
 	x := seed*0x9E3779B97F4A7C15 ^ uint64(epoch)<<32 ^ uint64(step)
@@ -123,52 +193,25 @@ func (e *Env) train(m *graphs.Model, job trainJob) ([]EpochStats, error) {
 		lr := o.LRAt(epoch)
 		h := graphs.Hyper{LR: float32(lr), Momentum: float32(o.Momentum), WeightDecay: float32(o.WeightDecay), Rho: float32(o.Rho)}
 		it := smp.Epoch(epoch)
-		var sumLoss float64
-		var correct, seen int
-		var busy time.Duration
-		for step := 0; ; step++ {
-			b, err := it.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				it.Close()
-				return nil, fmt.Errorf("run %s: epoch %d: %w", job.name, epoch+1, err)
-			}
-			h.Seed = stepSeed(o.Seed, epoch, step)
-			t0 := time.Now()
-			batch := &graphs.Batch{Images: b.Images, Labels: b.Labels, Weights: b.Weights, N: b.N}
-			var r graphs.StepResult
-			switch job.method {
-			case "sam":
-				r, err = m.TrainSAM(batch, h)
-			case "asam":
-				ha := h
-				ha.Rho = float32(o.ASAMRho)
-				r, err = m.TrainASAM(batch, ha)
-			default:
-				r, err = m.TrainSGD(batch, h)
-			}
-			busy += time.Since(t0)
-			n := b.N
-			it.Release(b)
-			if err != nil {
-				it.Close()
-				return nil, fmt.Errorf("run %s: epoch %d step %d: %w", job.name, epoch+1, step+1, err)
-			}
-			if math.IsNaN(float64(r.Loss)) || math.IsInf(float64(r.Loss), 0) {
-				it.Close()
-				return nil, &NaNError{Run: job.name, Epoch: epoch + 1, Step: step + 1, Loss: r.Loss, Checkpoint: e.lastGood(job)}
-			}
-			sumLoss += float64(r.Loss)
-			correct += r.Correct
-			seen += n
-			if bar != nil {
+		seed := func(step int) int64 { return stepSeed(o.Seed, epoch, step) }
+		var each func(step int, r graphs.StepResult, sumLoss float64, correct, seen int)
+		if bar != nil {
+			each = func(step int, r graphs.StepResult, sumLoss float64, correct, seen int) {
 				bar.Describe(fmt.Sprintf("%s epoch %d/%d loss %.4f acc %.2f%%", job.name, epoch+1, job.epochs, sumLoss/float64(step+1), 100*float64(correct)/float64(seen)))
 				bar.Add(1)
 			}
 		}
+		res, err := RunEpoch(it, Step(m, job.method, float32(o.ASAMRho)), h, seed, 0, each)
 		it.Close()
+		if err != nil {
+			var ne *NaNError
+			if errors.As(err, &ne) {
+				ne.Run, ne.Epoch, ne.Checkpoint = job.name, epoch+1, e.lastGood(job)
+				return nil, ne
+			}
+			return nil, fmt.Errorf("run %s: epoch %d: %w", job.name, epoch+1, err)
+		}
+		sumLoss, correct, seen, busy := res.SumLoss, res.Correct, res.Seen, res.Busy
 		es := EpochStats{Epoch: epoch + 1, LR: lr, Loss: sumLoss / float64(steps), Accuracy: float64(correct) / float64(seen), Seconds: busy.Seconds()}
 		if job.afterEpoch != nil {
 			if err := job.afterEpoch(m, epoch+1, &es); err != nil {
@@ -220,7 +263,7 @@ func (e *Env) saveCheckpoint(m *graphs.Model, ckpt string, st trainState) error 
 		return err
 	}
 	b, _ := json.Marshal(st)
-	if err := os.WriteFile(filepath.Join(tmp, "state.json"), b, 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(tmp, "state.json"), b); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", final, err)
 	}
 	return replaceDir(tmp, final)

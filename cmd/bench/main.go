@@ -1,13 +1,19 @@
 // Command bench runs the benchmarks of `make bench` and `make bench-fmnist`
 // and prints one line per figure. This file only parses flags.
 //
-//	bench rss   [--model-dir D --steps N --warmup N --batch-size N --sam]
+//	bench sidebyside [--models-dir D --models a,b --data-dir D --augment A --steps N --warmup N --rounds N ...]
+//	bench kmeans     [--shapes 50000x10,100000x200 --reps N]
+//	bench fullrun    --binary B --run-dir D -- PIPELINE FLAGS...
+//	bench rss        [--model-dir D --steps N --warmup N --batch-size N --sam]
 //	bench table RUN_DIR...   (markdown table over seeds of metrics.json)
 package main
 
 import (
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -15,37 +21,97 @@ import (
 	"github.com/useful-pipeline/useful-pipeline/internal/tfenv"
 )
 
+func fail(sub string, code int, format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "bench %s: "+format+"\n", append([]any{sub}, a...)...)
+	os.Exit(code)
+}
+
 func main() {
 	tfenv.Ensure()
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "bench: want a subcommand: rss or table")
-		os.Exit(2)
+		fail("", 2, "want a subcommand: sidebyside, kmeans, fullrun, rss or table")
 	}
-	switch os.Args[1] {
+	sub, args := os.Args[1], os.Args[2:]
+	fs := pflag.NewFlagSet(sub, pflag.ExitOnError)
+	switch sub {
+	case "sidebyside":
+		c := bench.SideBySideConfig{}
+		fs.StringVar(&c.ModelsDir, "models-dir", "models", "folder of SavedModels")
+		models := fs.String("models", "mlp3-28x28x1-c10,cnn_bn-28x28x1-c10", "model folders to time, comma-separated")
+		fs.StringVar(&c.DataDir, "data-dir", "/usr/share/datasets/fashion-mnist", "Fashion-MNIST IDX folder")
+		fs.StringVar(&c.Augment, "augment", "cropflip", "augmentation of the driver benchmark: none, cropflip or trivialaugment")
+		fs.IntVar(&c.BatchSize, "batch-size", 128, "batch size")
+		fs.IntVar(&c.Steps, "steps", 1000, "timed steps per measurement")
+		fs.IntVar(&c.Warmup, "warmup", 50, "untimed steps before each measurement")
+		fs.IntVar(&c.Rounds, "rounds", 3, "interleaved measurements of each kind (median reported)")
+		fs.IntVar(&c.Threads, "threads", 0, "TensorFlow intra-op threads on both sides (0: all cores)")
+		fs.Float64Var(&c.SamplerSeconds, "sampler-seconds", 10, "seconds each input pipeline is timed")
+		fs.StringVar(&c.Python, "python", ".venv/bin/python", "Python with TensorFlow")
+		fs.StringVar(&c.ScriptDir, "scripts", "bench/python", "folder of the Python benchmark scripts")
+		fs.Parse(args)
+		c.Models = strings.Split(*models, ",")
+		if c.Steps < 1 || c.Warmup < 1 || c.Rounds < 1 || c.BatchSize < 1 || c.Threads < 0 || !(c.SamplerSeconds > 0) {
+			fail(sub, 2, "want --steps, --warmup, --rounds, --batch-size >= 1, --threads >= 0 and --sampler-seconds > 0")
+		}
+		if err := bench.SideBySide(c, os.Stdout); err != nil {
+			fail(sub, 1, "%v", err)
+		}
+	case "kmeans":
+		shapes := fs.String("shapes", "50000x10,100000x200", "logit matrices to cluster: NxC, comma-separated")
+		reps := fs.Int("reps", 3, "repetitions (best reported)")
+		fs.Parse(args)
+		for _, s := range strings.Split(*shapes, ",") {
+			a, b, ok := strings.Cut(s, "x")
+			n, err1 := strconv.Atoi(a)
+			c, err2 := strconv.Atoi(b)
+			if !ok || err1 != nil || err2 != nil || n < 2 || c < 1 || *reps < 1 {
+				fail(sub, 2, "--shapes %q: want NxC with N >= 2, C >= 1 (and --reps >= 1)", s)
+			}
+			if err := bench.KMeans(n, c, *reps, os.Stdout); err != nil {
+				fail(sub, 1, "%v", err)
+			}
+		}
+	case "fullrun":
+		c := bench.FullRunConfig{}
+		fs.StringVar(&c.Binary, "binary", "bin/useful-pipeline", "the pipeline binary")
+		fs.StringVar(&c.RunDir, "run-dir", "", "a new run directory")
+		fs.DurationVar(&c.Every, "every", 250*time.Millisecond, "RSS sampling period")
+		logFile := fs.String("log", "", "file for the run's own output")
+		fs.Parse(args)
+		if c.RunDir == "" || c.Every <= 0 {
+			fail(sub, 2, "want --run-dir and --every > 0")
+		}
+		c.Args = fs.Args()
+		if *logFile != "" {
+			f, err := os.Create(*logFile)
+			if err != nil {
+				fail(sub, 2, "--log: %v", err)
+			}
+			defer f.Close()
+			c.Log = f
+		}
+		if _, err := bench.FullRun(c, os.Stdout); err != nil {
+			fail(sub, 1, "%v", err)
+		}
 	case "rss":
-		fs := pflag.NewFlagSet("rss", pflag.ExitOnError)
 		model := fs.String("model-dir", "models/mlp3-28x28x1-c10", "SavedModel folder to train")
 		steps := fs.Int("steps", 20000, "train steps")
 		warmup := fs.Int("warmup", 1000, "steps before the baseline RSS reading")
 		batch := fs.Int("batch-size", 128, "batch size")
 		sam := fs.Bool("sam", false, "use the SAM step")
-		fs.Parse(os.Args[2:])
+		fs.Parse(args)
 		if *steps <= *warmup || *warmup < 1 || *batch < 1 {
-			fmt.Fprintf(os.Stderr, "bench rss: want 1 <= --warmup (%d) < --steps (%d) and --batch-size >= 1 (%d)\n", *warmup, *steps, *batch)
-			os.Exit(2)
+			fail(sub, 2, "want 1 <= --warmup (%d) < --steps (%d) and --batch-size >= 1 (%d)", *warmup, *steps, *batch)
 		}
 		if _, err := bench.RSS(bench.RSSConfig{ModelDir: *model, Steps: *steps, Warmup: *warmup, BatchSize: *batch, SAM: *sam}, os.Stdout); err != nil {
-			fmt.Fprintf(os.Stderr, "bench rss: %v\n", err)
-			os.Exit(1)
+			fail(sub, 1, "%v", err)
 		}
 	case "table":
 		order := []string{"sgd", "sgd+useful", "sgd+random", "sam", "sam+useful"}
-		if err := bench.Table(os.Args[2:], order, os.Stdout); err != nil {
-			fmt.Fprintf(os.Stderr, "bench table: %v\n", err)
-			os.Exit(1)
+		if err := bench.Table(args, order, os.Stdout); err != nil {
+			fail(sub, 1, "%v", err)
 		}
 	default:
-		fmt.Fprintf(os.Stderr, "bench: unknown subcommand %q: want rss or table\n", os.Args[1])
-		os.Exit(2)
+		fail("", 2, "unknown subcommand %q: want sidebyside, kmeans, fullrun, rss or table", sub)
 	}
 }

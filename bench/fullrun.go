@@ -1,0 +1,216 @@
+package bench
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// FullRunConfig sets the full-run benchmark: one `useful-pipeline --stage
+// all` process, watched from outside.
+type FullRunConfig struct {
+	Binary string
+	Args   []string // flags; --run-dir is added
+	RunDir string
+	Every  time.Duration // RSS sampling period
+	Log    io.Writer     // the run's own output (nil: discarded)
+}
+
+// FullRunResult is what the full-run benchmark measured.
+type FullRunResult struct {
+	Seconds                  float64
+	StageSeconds             map[string]float64
+	StageOrder               []string
+	StageRSS                 []int64 // KiB at the end of each stage of StageOrder
+	WarmRSS, EndRSS, PeakRSS int64 // KiB
+	Growth                   float64
+	Runs                     []RunCost
+}
+
+// RunCost is one run of metrics.json.
+type RunCost struct {
+	ID                string  `json:"id"`
+	TrainSeconds      float64 `json:"train_seconds"`
+	ProbeSeconds      float64 `json:"probe_seconds"`
+	UpsampledFraction float64 `json:"upsampled_fraction"`
+	TestErrorPct      float64 `json:"test_error_pct"`
+}
+
+func procRSSKiB(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
+
+var (
+	stageDone  = regexp.MustCompile(`^(\w+): stage done in ([0-9.]+)s$`)
+	firstEpoch = regexp.MustCompile(`: epoch 1/\d+ `)
+)
+
+// FullRun runs the pipeline once, sampling the process's RSS, and prints
+// the RSS after warm-up (the first training epoch) and at the end, the
+// wall time of each stage and the share of extract+cluster+resample, and
+// the cost of each run relative to SGD from metrics.json.
+func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
+	if _, err := os.Stat(cfg.RunDir); err == nil {
+		return nil, fmt.Errorf("run directory %s exists; give a new one", cfg.RunDir)
+	}
+	cmd := exec.Command(cfg.Binary, append(cfg.Args, "--run-dir", cfg.RunDir)...)
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = cmd.Stdout
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	res := &FullRunResult{StageSeconds: map[string]float64{}}
+	var mu sync.Mutex
+	var last int64
+	warm := false
+	done := make(chan struct{})
+	go func() { // RSS sampler
+		tick := time.NewTicker(cfg.Every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if v, err := procRSSKiB(cmd.Process.Pid); err == nil && v > 0 {
+					mu.Lock()
+					last = v
+					res.PeakRSS = max(res.PeakRSS, v)
+					mu.Unlock()
+				}
+			}
+		}
+	}()
+	sc := bufio.NewScanner(pipe)
+	var tail []string
+	for sc.Scan() {
+		line := sc.Text()
+		if cfg.Log != nil {
+			fmt.Fprintln(cfg.Log, line)
+		}
+		tail = append(tail, line)
+		if len(tail) > 20 {
+			tail = tail[1:]
+		}
+		if m := stageDone.FindStringSubmatch(line); m != nil {
+			v, _ := strconv.ParseFloat(m[2], 64)
+			res.StageSeconds[m[1]] = v
+			res.StageOrder = append(res.StageOrder, m[1])
+			if v, err := procRSSKiB(cmd.Process.Pid); err == nil {
+				res.StageRSS = append(res.StageRSS, v)
+			}
+		}
+		if !warm && firstEpoch.MatchString(line) {
+			if v, err := procRSSKiB(cmd.Process.Pid); err == nil {
+				warm = true
+				res.WarmRSS = v
+			}
+		}
+		if strings.HasPrefix(line, "report: ") {
+			// The last line: the work is done, the process is about to exit.
+			if v, err := procRSSKiB(cmd.Process.Pid); err == nil {
+				mu.Lock()
+				last = v
+				mu.Unlock()
+			}
+		}
+	}
+	err = cmd.Wait()
+	close(done)
+	res.Seconds = time.Since(t0).Seconds()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w; last lines:\n%s", cfg.Binary, err, strings.Join(tail, "\n"))
+	}
+	if !warm {
+		return nil, fmt.Errorf("no \"epoch 1/\" line in the run's output: cannot take the warm RSS")
+	}
+	res.EndRSS = last
+	res.Growth = 100 * float64(res.EndRSS-res.WarmRSS) / float64(res.WarmRSS)
+	b, err := os.ReadFile(filepath.Join(cfg.RunDir, "metrics.json"))
+	if err != nil {
+		return nil, err
+	}
+	var mj struct {
+		Runs []RunCost `json:"runs"`
+	}
+	if err := json.Unmarshal(b, &mj); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(cfg.RunDir, "metrics.json"), err)
+	}
+	res.Runs = mj.Runs
+	var conf struct {
+		Factor float64 `json:"upsample_factor"`
+	}
+	b, err = os.ReadFile(filepath.Join(cfg.RunDir, "config.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &conf)
+	}
+	if err != nil || conf.Factor < 1 {
+		return nil, fmt.Errorf("%s: no upsample_factor (%v)", filepath.Join(cfg.RunDir, "config.json"), err)
+	}
+
+	mib := func(k int64) float64 { return float64(k) / 1024 }
+	fmt.Fprintf(out, "fullrun: %s %s: %.0f s\n", filepath.Base(cfg.Binary), strings.Join(cfg.Args, " "), res.Seconds)
+	fmt.Fprintf(out, "rss: full run RSS after the first training epoch %.1f MiB, at the end %.1f MiB (peak %.1f MiB): growth %+.2f%% (target <= 5%%)\n",
+		mib(res.WarmRSS), mib(res.EndRSS), mib(res.PeakRSS), res.Growth)
+	var rs []string
+	for i, v := range res.StageRSS {
+		if i < len(res.StageOrder) {
+			rs = append(rs, fmt.Sprintf("%s %.1f", res.StageOrder[i], mib(v)))
+		}
+	}
+	fmt.Fprintf(out, "rss: MiB at the end of each stage: %s\n", strings.Join(rs, ", "))
+	var total float64
+	for _, s := range res.StageOrder {
+		total += res.StageSeconds[s]
+	}
+	var parts []string
+	for _, s := range res.StageOrder {
+		parts = append(parts, fmt.Sprintf("%s %.1fs (%.1f%%)", s, res.StageSeconds[s], 100*res.StageSeconds[s]/total))
+	}
+	fmt.Fprintf(out, "stages: %s\n", strings.Join(parts, ", "))
+	ecr := res.StageSeconds["extract"] + res.StageSeconds["cluster"] + res.StageSeconds["resample"]
+	fmt.Fprintf(out, "stages: extract+cluster+resample %.1f s = %.2f%% of the %.1f s of all stages\n", ecr, 100*ecr/total, total)
+	var sgd float64
+	for _, r := range res.Runs {
+		if r.ID == "sgd" {
+			sgd = r.TrainSeconds
+		}
+	}
+	if sgd == 0 {
+		return res, fmt.Errorf("metrics.json has no sgd run to compare with")
+	}
+	for _, r := range res.Runs {
+		line := fmt.Sprintf("cost: %-11s train %7.1f s = %.2fx SGD", r.ID, r.TrainSeconds, r.TrainSeconds/sgd)
+		if r.ProbeSeconds > 0 {
+			line += fmt.Sprintf(", with its probe %.2fx", (r.TrainSeconds+r.ProbeSeconds)/sgd)
+		}
+		if r.UpsampledFraction > 0 {
+			line += fmt.Sprintf(", upsampled %.1f%% of the training set x%g (epoch = %.2fx SGD's)", 100*r.UpsampledFraction, conf.Factor, 1+(conf.Factor-1)*r.UpsampledFraction)
+		}
+		line += fmt.Sprintf("; test error %.2f%%", r.TestErrorPct)
+		fmt.Fprintln(out, line)
+	}
+	return res, nil
+}
