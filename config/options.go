@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -156,6 +157,19 @@ func (o *Options) Resolve() error {
 	default:
 		return usagef("--dataset %q: unknown dataset; want one of %s", o.Dataset, strings.Join(Datasets, ", "))
 	}
+	if o.Toy != nil {
+		t := o.Toy
+		switch {
+		case t.N < 2:
+			return usagef("--toy-n %d: want >= 2", t.N)
+		case t.N > MaxToyN:
+			return usagef("--toy-n %d: want <= %d", t.N, MaxToyN)
+		case !(t.BetaD >= 0) || math.IsInf(t.BetaD, 0):
+			return usagef("--toy-beta-d %v: want a finite value >= 0", t.BetaD)
+		case !(t.CompareBetaD >= 0) || math.IsInf(t.CompareBetaD, 0):
+			return usagef("--toy-compare-beta-d %v: want a finite value (>= 0; a negative one turns the comparison off)", t.CompareBetaD)
+		}
+	}
 	if o.DataDir != "" {
 		st, err := os.Stat(o.DataDir)
 		if err != nil {
@@ -194,26 +208,29 @@ func (o *Options) Resolve() error {
 	if o.UpsampleFactor < 1 {
 		return usagef("--upsample-factor %d: want >= 1", o.UpsampleFactor)
 	}
+	if o.UpsampleFactor > MaxUpsampleFactor {
+		return usagef("--upsample-factor %d: want <= %d", o.UpsampleFactor, MaxUpsampleFactor)
+	}
 	if o.BatchSize < 1 {
 		return usagef("--batch-size %d: want >= 1", o.BatchSize)
 	}
-	if !(o.LR > 0) {
-		return usagef("--lr %v: want > 0", o.LR)
+	if !(o.LR > 0) || math.IsInf(o.LR, 0) {
+		return usagef("--lr %v: want a finite value > 0", o.LR)
 	}
 	if !(o.Momentum >= 0 && o.Momentum < 1) {
 		return usagef("--momentum %v: want 0 <= momentum < 1", o.Momentum)
 	}
-	if !(o.WeightDecay >= 0) {
-		return usagef("--weight-decay %v: want >= 0", o.WeightDecay)
+	if !(o.WeightDecay >= 0) || math.IsInf(o.WeightDecay, 0) {
+		return usagef("--weight-decay %v: want a finite value >= 0", o.WeightDecay)
 	}
 	if o.ASAMRho == 0 && !o.isSet("asam-rho") {
 		o.ASAMRho = 1.0
 	}
-	if !(o.ASAMRho >= 0) {
-		return usagef("--asam-rho %v: want >= 0", o.ASAMRho)
+	if !(o.ASAMRho >= 0) || math.IsInf(o.ASAMRho, 0) {
+		return usagef("--asam-rho %v: want a finite value >= 0", o.ASAMRho)
 	}
-	if !(o.Rho >= 0) {
-		return usagef("--rho %v: want >= 0", o.Rho)
+	if !(o.Rho >= 0) || math.IsInf(o.Rho, 0) {
+		return usagef("--rho %v: want a finite value >= 0", o.Rho)
 	}
 	if o.LRSchedule != "constant" && o.LRSchedule != "step" {
 		return usagef("--lr-schedule %q: want constant or step", o.LRSchedule)
@@ -224,8 +241,8 @@ func (o *Options) Resolve() error {
 	if o.Dataset == "toy" && o.Augment != "none" {
 		return usagef("--augment %q: the toy data takes no augmentation", o.Augment)
 	}
-	if !(o.ImbalanceRatio == 0 || o.ImbalanceRatio >= 1) {
-		return usagef("--imbalance-ratio %v: want >= 1 (0 means balanced)", o.ImbalanceRatio)
+	if !(o.ImbalanceRatio == 0 || o.ImbalanceRatio >= 1) || math.IsInf(o.ImbalanceRatio, 0) {
+		return usagef("--imbalance-ratio %v: want a finite value >= 1 (0 means balanced)", o.ImbalanceRatio)
 	}
 	if !(o.LabelNoise >= 0 && o.LabelNoise < 1) {
 		return usagef("--label-noise %v: want 0 <= fraction < 1", o.LabelNoise)
@@ -241,16 +258,18 @@ func (o *Options) Resolve() error {
 	if o.Threads < 0 {
 		return usagef("--threads %d: want >= 0", o.Threads)
 	}
-	if o.Toy != nil {
-		t := o.Toy
-		switch {
-		case t.N < 2:
-			return usagef("--toy-n %d: want >= 2", t.N)
-		case !(t.BetaD >= 0):
-			return usagef("--toy-beta-d %v: want >= 0", t.BetaD)
-		case !(t.CompareBetaD >= 0):
-			return usagef("--toy-compare-beta-d %v: want >= 0", t.CompareBetaD)
-		}
+	if o.Threads > MaxThreads {
+		return usagef("--threads %d: want <= %d", o.Threads, MaxThreads)
+	}
+	return nil
+}
+
+// CheckBatchSize returns a *UsageError if --batch-size, given explicitly,
+// exceeds n, the number of training examples (a batch buffer of that many
+// examples would be allocated for nothing).
+func (o *Options) CheckBatchSize(n int) error {
+	if o.isSet("batch-size") && o.BatchSize > n {
+		return usagef("--batch-size %d: want <= %d, the number of training examples", o.BatchSize, n)
 	}
 	return nil
 }
@@ -354,6 +373,19 @@ func DefaultDataDir(dataset string) string {
 	}
 	return ""
 }
+
+// Upper bounds of integer options whose size scales memory: beyond them a
+// run would exhaust memory or threads instead of failing with a message.
+const (
+	// MaxUpsampleFactor bounds --upsample-factor (the training list grows
+	// by factor-1 copies of every slow example; the paper uses 2 to 5).
+	MaxUpsampleFactor = 100
+	// MaxThreads bounds --threads (TensorFlow starts that many threads).
+	MaxThreads = 1024
+	// MaxToyN bounds --toy-n (train and test sets of N examples of 3x50
+	// floats are generated in memory).
+	MaxToyN = 1_000_000
+)
 
 // Constants of the toy default, chosen and justified in docs/DESIGN.md.
 const (

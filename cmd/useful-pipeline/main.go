@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -47,10 +48,18 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run parses args and runs the pipeline; it returns the exit status: 0 on
-// success, 2 for bad flags or a stage run out of order, 1 for failures.
-func run(args []string, stdout, stderr io.Writer) int {
-	o := pipeline.DefaultOptions()
+// cliFlags are the flags that are not fields of pipeline.Options.
+type cliFlags struct {
+	methods, sepEpoch, baselines *string
+	toyN                         *int
+	toyBetaD, toyCompare         *float64
+	showVersion                  *bool
+}
+
+// newFlagSet defines every flag of the command on a new FlagSet that writes
+// to stderr; flags that are fields of o are bound to them.
+func newFlagSet(o *pipeline.Options, stderr io.Writer) (*pflag.FlagSet, cliFlags) {
+	var f cliFlags
 	fs := pflag.NewFlagSet("useful-pipeline", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
@@ -60,12 +69,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.DataDir, "data-dir", o.DataDir, "folder holding the dataset files as distributed (fashion-mnist: /usr/share/datasets/fashion-mnist)")
 	fs.StringVar(&o.Model, "model", o.Model, "model (default per dataset: toy_cnn, mlp3 for (fashion-)mnist, resnet34 for cifar100, preact_resnet18 otherwise)")
 	fs.StringVar(&o.ModelsDir, "models-dir", o.ModelsDir, "folder of exported SavedModels (make models)")
-	methods := fs.String("method", strings.Join(o.Methods, ","), "optimiser(s), comma list of sgd, sam, asam")
+	f.methods = fs.String("method", strings.Join(o.Methods, ","), "optimiser(s), comma list of sgd, sam, asam")
 	fs.BoolVar(&o.Useful, "useful", o.Useful, "also train with USEFUL (--useful=false: baselines only)")
-	sepEpoch := fs.String("separate-epoch", "", "epoch t at which examples are clustered (default per dataset), or auto: the first epoch whose training-error drop is below 10% of the previous error")
-	fs.IntVar(&o.UpsampleFactor, "upsample-factor", o.UpsampleFactor, "times each slow example appears per epoch")
+	f.sepEpoch = fs.String("separate-epoch", "", "epoch t at which examples are clustered (default per dataset), or auto: the first epoch whose training-error drop is below 10% of the previous error")
+	fs.IntVar(&o.UpsampleFactor, "upsample-factor", o.UpsampleFactor, "times each slow example appears per epoch (1..100)")
 	fs.IntVar(&o.Epochs, "epochs", 0, "training epochs T (default per dataset; toy: 600 full-batch iterations)")
-	fs.IntVar(&o.BatchSize, "batch-size", 0, "batch size (default per dataset; toy: full batch)")
+	fs.IntVar(&o.BatchSize, "batch-size", 0, "batch size, at most the number of training examples (default per dataset; toy: full batch)")
 	fs.Float64Var(&o.LR, "lr", 0, "learning rate (default per dataset)")
 	fs.StringVar(&o.LRSchedule, "lr-schedule", "", "constant, or step (divide by 10 at 50% and 75% of the epochs)")
 	fs.Float64Var(&o.Momentum, "momentum", 0, "SGD momentum (default per dataset; toy: 0)")
@@ -76,19 +85,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Augment, "augment", "", "none, cropflip (random crop, padding H/8, and flip) or trivialaugment (crop/flip + TrivialAugmentWide); default per dataset")
 	fs.Float64Var(&o.ImbalanceRatio, "imbalance-ratio", 0, "long-tail training set with this largest/smallest class ratio (paper: 10); 0 means balanced")
 	fs.Float64Var(&o.LabelNoise, "label-noise", 0, "flip this fraction of training labels to another class (seeded)")
-	baselines := fs.String("baselines", "", "comparison runs per method, comma list of random (random upsampling of USEFUL's size per class), upweight (loss weight factor on the slow cluster), quantile (upsample loss above class median), misclassified (upsample misclassified at t)")
+	f.baselines = fs.String("baselines", "", "comparison runs per method, comma list of random (random upsampling of USEFUL's size per class), upweight (loss weight factor on the slow cluster), quantile (upsample loss above class median), misclassified (upsample misclassified at t)")
 	fs.BoolVar(&o.Sharpness, "sharpness", o.Sharpness, "Hessian lambda_max and lambda_max/lambda_5 by Lanczos on 1000 training examples for every final model (skipped above 4 GB of Lanczos basis)")
 	fs.BoolVar(&o.Resume, "resume", false, "continue an interrupted run from its checkpoints")
 	fs.BoolVar(&o.Quiet, "quiet", false, "plain log lines instead of progress bars")
-	fs.IntVar(&o.Threads, "threads", 0, "TensorFlow intra-op threads (0: number of CPUs)")
-	toyN := fs.Int("toy-n", 0, "toy: training and test examples each (default 10000)")
-	toyBetaD := fs.Float64("toy-beta-d", 0, "toy: slow-feature strength beta_d (default 0.2)")
-	toyCompare := fs.Float64("toy-compare-beta-d", 0, "toy: extra baselines at this beta_d (default 0.4; a negative value turns them off)")
-	showVersion := fs.Bool("version", false, "print the version and the TensorFlow library version")
+	fs.IntVar(&o.Threads, "threads", 0, "TensorFlow intra-op threads (0: number of CPUs; at most 1024)")
+	f.toyN = fs.Int("toy-n", 0, "toy: training and test examples each (default 10000; 2..1000000)")
+	f.toyBetaD = fs.Float64("toy-beta-d", 0, "toy: slow-feature strength beta_d (default 0.2)")
+	f.toyCompare = fs.Float64("toy-compare-beta-d", 0, "toy: extra baselines at this beta_d (default 0.4; a negative value turns them off)")
+	f.showVersion = fs.Bool("version", false, "print the version and the TensorFlow library version")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
 		fs.PrintDefaults()
 	}
+	return fs, f
+}
+
+// run parses args and runs the pipeline; it returns the exit status: 0 on
+// success, 2 for bad input (flags, data files, model folders) or a stage run
+// out of order, 1 for failures.
+func run(args []string, stdout, stderr io.Writer) int {
+	o := pipeline.DefaultOptions()
+	fs, f := newFlagSet(&o, stderr)
+	methods, sepEpoch, baselines := f.methods, f.sepEpoch, f.baselines
+	toyN, toyBetaD, toyCompare, showVersion := f.toyN, f.toyBetaD, f.toyCompare, f.showVersion
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -121,7 +141,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Visit(func(f *pflag.Flag) { o.MarkSet(f.Name) })
 	if *toyN != 0 || *toyBetaD != 0 || *toyCompare != 0 {
 		o.Toy = &pipeline.ToyOptions{N: *toyN, BetaD: *toyBetaD, CompareBetaD: *toyCompare}
-		if *toyCompare < 0 {
+		if *toyCompare < 0 && !math.IsInf(*toyCompare, -1) { // -Inf is refused by Resolve
 			o.Toy.CompareBetaD = 0
 		}
 	}

@@ -13,15 +13,17 @@
 // indices from 0. Loaders check the input strictly: a missing or truncated
 // file, a wrong magic number, wrong image dimensions, an out-of-range label,
 // an unknown class id or an empty class folder gives a *FormatError that
-// names the file, the record (or line or image) and the offending value. No
+// names the file, the record (or line or image) and the offending value;
+// Load also refuses a training set in which a class has no example. No
 // loader panics on bad input.
 //
 // The subsampling variants of the USEFUL paper's experiments are LongTail
 // (exponential class profile, Cao et al. 2019) and LabelNoise (symmetric
 // label noise).
 //
-// WriteCIFAR10Fixture and WriteIDXFixture write small random datasets in the
-// CIFAR-10 binary and IDX formats for other packages' tests.
+// WriteCIFAR10Fixture, WriteCIFAR100Fixture, WriteSTL10Fixture,
+// WriteCINIC10Fixture, WriteTinyImageNetFixture and WriteIDXFixture write
+// small random datasets in the on-disk formats for other packages' tests.
 package loaders
 
 import (
@@ -29,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/useful-pipeline/useful-pipeline/dataset"
@@ -70,6 +73,17 @@ func Load(name, dir string) (*Split, error) {
 			return nil, fmt.Errorf("loaders: %s: no data folder given and no default", name)
 		}
 	}
+	sp, err := loadFormat(name, dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTrainClasses(name, dir, sp); err != nil {
+		return nil, err
+	}
+	return sp, nil
+}
+
+func loadFormat(name, dir string) (*Split, error) {
 	switch name {
 	case "cifar10":
 		return LoadCIFAR10(dir)
@@ -88,6 +102,66 @@ func Load(name, dir string) (*Split, error) {
 	default: // "fashion-mnist"
 		return LoadFashionMNIST(dir)
 	}
+}
+
+// checkTrainClasses returns a *FormatError if a class has no training
+// example: USEFUL clusters the examples of each class, and the long-tail and
+// baseline selections work per class, so every class needs one. The error
+// names the file(s) holding the training labels and the empty classes. (A
+// test set may lack a class: only whole-set accuracy is computed on it.)
+func checkTrainClasses(name, dir string, sp *Split) error {
+	counts := make([]int, sp.Train.NumClasses)
+	for _, l := range sp.Train.Labels {
+		if l >= 0 && int(l) < len(counts) {
+			counts[l]++
+		}
+	}
+	var empty []string
+	for c, n := range counts {
+		if n == 0 {
+			s := strconv.Itoa(c)
+			if c < len(sp.ClassNames) {
+				s += " (" + sp.ClassNames[c] + ")"
+			}
+			empty = append(empty, s)
+		}
+	}
+	if len(empty) == 0 {
+		return nil
+	}
+	what := "class " + empty[0] + " has"
+	if len(empty) > 1 {
+		if len(empty) > 5 {
+			empty = append(empty[:5], fmt.Sprintf("... (%d in all)", len(empty)))
+		}
+		what = "classes " + strings.Join(empty, ", ") + " have"
+	}
+	return ferr(name, trainLabelFiles(name, dir), "%s no training examples; every class needs at least one (USEFUL clusters the examples of each class)", what)
+}
+
+// trainLabelFiles names the file(s) that hold the training labels of a
+// dataset already loaded from dir, for error messages.
+func trainLabelFiles(name, dir string) string {
+	switch name {
+	case "cifar10":
+		d, _ := resolveDir(name, dir, CIFAR10TestFile, "cifar-10-batches-bin")
+		return filepath.Join(d, "data_batch_{1..5}.bin")
+	case "cifar100", "cifar100-coarse":
+		d, _ := resolveDir(name, dir, "test.bin", "cifar-100-binary")
+		return filepath.Join(d, "train.bin")
+	case "stl10":
+		d, _ := resolveDir(name, dir, "test_X.bin", "stl10_binary")
+		return filepath.Join(d, "train_y.bin")
+	case "mnist", "fashion-mnist":
+		if p, err := findIDX("idx", dir, IDXTrainLabels); err == nil {
+			return p
+		}
+		return filepath.Join(dir, IDXTrainLabels)
+	case "tinyimagenet":
+		d, _ := resolveDir(name, dir, "wnids.txt", "tiny-imagenet-200")
+		return filepath.Join(d, "train")
+	}
+	return filepath.Join(dir, "train") // cinic10
 }
 
 // pixelLUT maps a byte to its float32 value byte/255.
@@ -128,6 +202,12 @@ func readClassNames(format, path string, n int, def []string) ([]string, error) 
 		}
 		return nil, openErr(format, path, err)
 	}
+	return parseClassNames(format, path, data, n)
+}
+
+// parseClassNames parses the class-name file bytes that readClassNames read
+// from path.
+func parseClassNames(format, path string, data []byte, n int) ([]string, error) {
 	var names []string
 	for line := range strings.Lines(string(data)) {
 		if s := strings.TrimSpace(line); s != "" {
