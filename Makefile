@@ -28,16 +28,17 @@ models/%/manifest.json: $(EXPORT_SRC) requirements.txt
 test: build models test-python test-go
 
 test-python: setup
-	$(PY) -m pytest -q python_export
+	$(PY) -m pytest -q python_export bench/python
 
 test-go: build models
-	$(GOENV) go vet ./... && go test ./...
+	$(GOENV) go vet ./... && go test -timeout 45m ./... && go test -race ./sampler/... ./stages/...
 
 run: build models
 	bin/useful-pipeline --stage all --run-dir $(RUN_DIR) $(ARGS)
 
-bench: build models
-	$(GOENV) go run ./cmd/bench rss --model-dir models/mlp3-28x28x1-c10 --steps 20000 --warmup 1000
+# Performance figures side by side (BENCHMARKS.md); ~30 min, on a quiet machine.
+bench: build models fmnist-data
+	bash scripts/bench.sh
 
 # Fashion-MNIST from Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist).
 fmnist-data:

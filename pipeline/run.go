@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"time"
 
 	"github.com/useful-pipeline/useful-pipeline/config"
 	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
@@ -69,6 +70,10 @@ func Run(o Options, out io.Writer, bars bool) error {
 			}
 			return fmt.Errorf("load data: %w", err)
 		}
+		defer env.DropKept()
+		if err := checkModel(env); err != nil {
+			return err
+		}
 	}
 	dir, err := rundir.Open(o.RunDir)
 	if err != nil {
@@ -80,6 +85,11 @@ func Run(o Options, out io.Writer, bars bool) error {
 		return err
 	}
 	defer unlock()
+	if stale, err := dir.RemoveStaleTemps(); err != nil {
+		return err
+	} else if len(stale) > 0 {
+		fmt.Fprintf(out, "removed %d temporary files left by an interrupted run\n", len(stale))
+	}
 	if err := dir.WriteJSON(configFile, o); err != nil {
 		return err
 	}
@@ -95,6 +105,7 @@ func Run(o Options, out io.Writer, bars bool) error {
 			fmt.Fprintf(out, "%s: already complete with these options, skipped (--resume)\n", s)
 			continue
 		}
+		t0 := time.Now()
 		if err := run[s](); err != nil {
 			var ne *stages.NeedsError
 			if errors.As(err, &ne) {
@@ -102,9 +113,48 @@ func Run(o Options, out io.Writer, bars bool) error {
 			}
 			return fmt.Errorf("stage %s: %w", s, err)
 		}
+		// What a stage freed (its model sessions, arrays, TensorFlow's
+		// buffers) goes back to the system, so that a long run's RSS stays
+		// flat (BENCHMARKS.md: memory).
+		graphs.ReleaseMemory()
+		if !o.Quiet {
+			fmt.Fprintf(out, "%s: stage done in %.1fs\n", s, time.Since(t0).Seconds())
+		}
 	}
 	if o.Stage == "all" || o.Stage == "report" {
 		fmt.Fprintf(out, "report: %s\n", dir.Path("report.md"))
+	}
+	return nil
+}
+
+// checkModel checks, before anything is written, what the stages to run
+// need besides the data: --batch-size against the training set and, for a
+// stage that trains or evaluates, the SavedModel folder that fits the data
+// (loaded and kept for the first stage that needs it). Problems are bad
+// input: a *UsageError naming the flag or the model folder and the value.
+func checkModel(env *stages.Env) error {
+	o := env.Opts
+	d, err := env.MainData()
+	if err != nil {
+		return err
+	}
+	if err := o.CheckBatchSize(d.Train.Len()); err != nil {
+		return err
+	}
+	switch o.Stage {
+	case "all", "probe", "extract", "retrain", "evaluate":
+	default:
+		return nil
+	}
+	st, err := os.Stat(o.ModelsDir)
+	if err != nil {
+		return &UsageError{Msg: fmt.Sprintf("--models-dir %q: %v", o.ModelsDir, err)}
+	}
+	if !st.IsDir() {
+		return &UsageError{Msg: fmt.Sprintf("--models-dir %q: not a folder", o.ModelsDir)}
+	}
+	if err := env.CheckModel(d); err != nil {
+		return &UsageError{Msg: err.Error()}
 	}
 	return nil
 }

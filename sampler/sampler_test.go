@@ -518,6 +518,16 @@ func TestReleaseMistakesPanic(t *testing.T) {
 	mustPanic(t, "foreign batch", func() { ot.Release(b) })
 	mustPanic(t, "user-made batch", func() { it.Release(&Batch{}) })
 	it.Release(nil)
+	// Finish the epoch first: a released buffer may be handed to a worker
+	// at once, so reading b after Release is only race-free once no worker
+	// runs.
+	for {
+		if _, err := it.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
 	it.Release(b)
 	if b.Images != nil || b.N != 0 {
 		t.Error("Release did not clear the batch")

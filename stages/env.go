@@ -26,6 +26,29 @@ type Env struct {
 	Graphs *graphs.Config
 
 	data map[float64]*Data
+	// kept is a model loaded (and checked) before the run directory was
+	// touched; the first LoadModel of the same folder takes it.
+	kept *graphs.Model
+}
+
+// CheckModel loads and checks the model for d, as the first stage that
+// trains or evaluates will, and keeps it for that stage, so that a bad
+// SavedModel is found before anything is written without loading it twice.
+func (e *Env) CheckModel(d *Data) error {
+	m, err := e.LoadModel(d)
+	if err != nil {
+		return err
+	}
+	e.kept = m
+	return nil
+}
+
+// DropKept closes a model kept by CheckModel that no stage took.
+func (e *Env) DropKept() {
+	if e.kept != nil {
+		e.kept.Close()
+		e.kept = nil
+	}
 }
 
 // NeedsError reports a stage run before a stage it needs; the command exits 2.
@@ -166,6 +189,10 @@ func (e *Env) ModelDir(shape []int, classes int) string {
 // LoadModel loads the SavedModel that fits d and checks it against the data.
 func (e *Env) LoadModel(d *Data) (*graphs.Model, error) {
 	dir := e.ModelDir(d.Train.Shape, d.Train.NumClasses)
+	if m := e.kept; m != nil && m.Dir() == dir {
+		e.kept = nil
+		return m, nil
+	}
 	m, err := graphs.Load(dir, e.Graphs)
 	if err != nil {
 		return nil, fmt.Errorf("%w (export it with `make models` or python_export/export.py)", err)

@@ -8,7 +8,56 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 )
+
+// Fault, if set, is asked before every write to a file being written with
+// path and the number of bytes the file will hold after the write; an error
+// makes that write fail (after writing nothing). Tests use it to simulate a
+// full disk (syscall.ENOSPC); see InjectFault.
+type Fault func(path string, size int64) error
+
+var (
+	faultMu sync.Mutex
+	fault   Fault
+)
+
+// InjectFault installs f for every later write and returns a function that
+// removes it. For tests.
+func InjectFault(f Fault) (restore func()) {
+	faultMu.Lock()
+	prev := fault
+	fault = f
+	faultMu.Unlock()
+	return func() {
+		faultMu.Lock()
+		fault = prev
+		faultMu.Unlock()
+	}
+}
+
+func currentFault() Fault {
+	faultMu.Lock()
+	defer faultMu.Unlock()
+	return fault
+}
+
+// faultWriter passes writes to w unless the fault says the disk is full.
+type faultWriter struct {
+	w     io.Writer
+	path  string
+	size  int64
+	fault Fault
+}
+
+func (f *faultWriter) Write(p []byte) (int, error) {
+	if err := f.fault(f.path, f.size+int64(len(p))); err != nil {
+		return 0, &os.PathError{Op: "write", Path: f.path, Err: err}
+	}
+	n, err := f.w.Write(p)
+	f.size += int64(n)
+	return n, err
+}
 
 // Write calls fill with a writer on a temporary file beside path and, if fill
 // and the sync succeed, renames it to path. On any error the temporary file is
@@ -26,7 +75,11 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if err = fill(f); err != nil {
+	var w io.Writer = f
+	if ft := currentFault(); ft != nil {
+		w = &faultWriter{w: f, path: path, fault: ft}
+	}
+	if err = fill(w); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = f.Sync(); err != nil {
