@@ -247,9 +247,12 @@ func (o *Options) Resolve() error {
 	if !(o.LabelNoise >= 0 && o.LabelNoise < 1) {
 		return usagef("--label-noise %v: want 0 <= fraction < 1", o.LabelNoise)
 	}
-	for _, b := range o.Baselines {
+	for i, b := range o.Baselines {
 		if !slices.Contains(Baselines, b) {
 			return usagef("--baselines %q: unknown baseline; want a comma list of %s", b, strings.Join(Baselines, ", "))
+		}
+		if slices.Contains(o.Baselines[:i], b) {
+			return usagef("--baselines %q: listed twice", b)
 		}
 		if !o.Useful {
 			return usagef("--baselines %q needs --useful (its size comes from USEFUL's clusters)", b)

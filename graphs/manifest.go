@@ -3,6 +3,7 @@ package graphs
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 )
@@ -69,10 +70,15 @@ func ParseManifest(path string, data []byte) (*Manifest, error) {
 	if len(m.InputShape) == 0 {
 		return nil, fmt.Errorf("%s: input_shape is empty", path)
 	}
+	size := 1
 	for i, d := range m.InputShape {
 		if d <= 0 {
 			return nil, fmt.Errorf("%s: input_shape[%d] is %d, want > 0", path, i, d)
 		}
+		if size > math.MaxInt/d {
+			return nil, fmt.Errorf("%s: input_shape %v has too many values", path, m.InputShape)
+		}
+		size *= d
 	}
 	if m.NumClasses < 2 {
 		return nil, fmt.Errorf("%s: num_classes is %d, want >= 2", path, m.NumClasses)
@@ -84,7 +90,13 @@ func ParseManifest(path string, data []byte) (*Manifest, error) {
 			if d <= 0 {
 				return nil, fmt.Errorf("%s: param %q has shape %v", path, p.Name, p.Shape)
 			}
+			if k > math.MaxInt/d {
+				return nil, fmt.Errorf("%s: param %q has shape %v: too many values", path, p.Name, p.Shape)
+			}
 			k *= d
+		}
+		if n > math.MaxInt-k {
+			return nil, fmt.Errorf("%s: params add up to more than %d values", path, math.MaxInt)
 		}
 		n += k
 	}

@@ -186,6 +186,9 @@ func (d *Dir) Verify(stage, hash string) error {
 	}
 	sort.Strings(keys)
 	for _, rel := range keys {
+		if !filepath.IsLocal(rel) {
+			return fmt.Errorf("%s: artifact %q is not inside the run directory", d.Path(recordPath(stage)), rel)
+		}
 		sum, err := fileSHA256(d.Path(rel))
 		if err != nil {
 			return fmt.Errorf("%w: stage %s artifact %s: %v", ErrStageMissing, stage, d.Path(rel), err)

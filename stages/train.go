@@ -162,7 +162,7 @@ func (e *Env) train(m *graphs.Model, job trainJob) ([]EpochStats, error) {
 	o := e.Opts
 	st := trainState{Name: job.name}
 	if job.resume && job.ckpt != "" {
-		ok, err := e.loadCheckpoint(m, job.ckpt, &st)
+		ok, err := e.loadCheckpoint(m, job.ckpt, job.name, job.epochs, &st)
 		if err != nil {
 			return nil, err
 		}
@@ -287,7 +287,7 @@ func replaceDir(src, dst string) error {
 
 // loadCheckpoint restores weights and state from ckpt (or ckpt.old, left by
 // a kill between the two renames of replaceDir). ok is false if neither exists.
-func (e *Env) loadCheckpoint(m *graphs.Model, ckpt string, st *trainState) (bool, error) {
+func (e *Env) loadCheckpoint(m *graphs.Model, ckpt, name string, epochs int, st *trainState) (bool, error) {
 	for _, dir := range []string{e.Dir.Path(ckpt), e.Dir.Path(ckpt) + ".old"} {
 		b, err := os.ReadFile(filepath.Join(dir, "state.json"))
 		if errors.Is(err, os.ErrNotExist) {
@@ -298,6 +298,10 @@ func (e *Env) loadCheckpoint(m *graphs.Model, ckpt string, st *trainState) (bool
 		}
 		if err := json.Unmarshal(b, st); err != nil {
 			return false, fmt.Errorf("%s: %w", filepath.Join(dir, "state.json"), err)
+		}
+		if st.Next < 1 || st.Next > epochs || len(st.Curves) != st.Next || st.Name != name {
+			return false, fmt.Errorf("%s: checkpoint of run %q after epoch %d with %d curve rows does not belong to run %q of %d epochs; remove the folder to restart the run",
+				filepath.Join(dir, "state.json"), st.Name, st.Next, len(st.Curves), name, epochs)
 		}
 		if err := m.Restore(filepath.Join(dir, ckptPrefix)); err != nil {
 			return false, err

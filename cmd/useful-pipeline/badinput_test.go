@@ -634,6 +634,7 @@ func flagCases(t *testing.T) map[string][]flagCase {
 		"label-noise":     {{[]string{"--label-noise", "1"}, "--label-noise 1: want 0 <= fraction < 1", 0}, {[]string{"--label-noise", "-0.2"}, "--label-noise -0.2: want", 0}},
 		"baselines": {
 			{[]string{"--baselines", "magic"}, `--baselines "magic": unknown baseline`, 0},
+			{[]string{"--baselines", "random,upweight,random"}, `--baselines "random": listed twice`, 0},
 			{[]string{"--baselines", "random", "--useful=false"}, `--baselines "random" needs --useful`, 0},
 		},
 		"sharpness": {{[]string{"--sharpness=2"}, `invalid argument "2" for "--sharpness" flag`, 0}},

@@ -21,6 +21,12 @@ func readWnids(path string, want int) ([]string, error) {
 	if err != nil {
 		return nil, openErr(format, path, err)
 	}
+	return parseWnids(path, data, want)
+}
+
+// parseWnids parses the wnids.txt bytes that readWnids read from path.
+func parseWnids(path string, data []byte, want int) ([]string, error) {
+	const format = "tinyimagenet"
 	var wnids []string
 	seen := map[string]int{}
 	ln := 0
