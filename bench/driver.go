@@ -88,17 +88,21 @@ type DriverConfig struct {
 	Augment   string // none, cropflip, trivialaugment
 	Method    string // sgd or sam
 	BatchSize int
-	Steps     int // timed steps per measurement
-	Warmup    int // untimed steps before each measurement
-	Rounds    int // measurements of each kind, interleaved; the median is reported
-	Threads   int // intra-op threads (0: all cores); inter-op is 1 on both sides
-	Py        Python
+	// Seconds is the wall time each measurement aims at; the number of
+	// steps is derived from a warm-up timing (at least MinSteps).
+	Seconds  float64
+	MinSteps int
+	Chunks   int // the Go measurements are interleaved in this many chunks
+	Rounds   int // measurements of each kind; the median is reported
+	Threads  int // intra-op threads (0: all cores); inter-op is 1 on both sides
+	Py       Python
 }
 
 // DriverResult holds the medians in milliseconds per step.
 type DriverResult struct {
 	Model                 string
 	GoLoop, PyLoop, Graph float64 // (a), (b), (c)
+	GoNoAug, GoFeed       float64 // (a) without augmentation; TrainSGD on pre-made batches
 	PyPremade             float64 // Python calling the signature on one pre-made batch
 	GoOverPy, GoOverGraph float64
 }
@@ -112,13 +116,17 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// Driver measures, in interleaved rounds on one machine, the train step of
-// one SavedModel run (a) by the Go training loop (stages.RunEpoch fed by the
-// real sampler with the run's augmentation and normalisation), (b) by a
-// Python loop (tf.saved_model.load, signature called per batch, fed by
-// tf.data doing the same augmentation) and (c) back to back on one
-// pre-made batch from Go (the graph's own compute), and prints one line per
-// figure.
+// Driver measures the train step of one SavedModel run (a) by the Go
+// training loop (stages.RunEpoch fed by the real sampler with the run's
+// augmentation and normalisation), (b) by a Python loop
+// (tf.saved_model.load, signature called per batch, fed by tf.data doing
+// the same augmentation) and (c) back to back on one pre-made batch from Go
+// (the graph's own compute). To locate the overhead of (a) it also times
+// the Go loop without augmentation and Model.TrainSGD on 64 pre-made
+// batches (input tensors filled every step, no sampler). The Go kinds run
+// interleaved in chunks, so that drifts of a shared machine hit them alike;
+// the Python loop runs once per round in its own process. It prints one
+// line per round and one with the medians and ratios.
 func Driver(cfg DriverConfig, out io.Writer) (*DriverResult, error) {
 	threads := cfg.Threads
 	if threads == 0 {
@@ -136,19 +144,29 @@ func Driver(cfg DriverConfig, out io.Writer) (*DriverResult, error) {
 	if err := m.Reset(1); err != nil {
 		return nil, err
 	}
-	aug, err := stages.TrainAugmenter(cfg.Augment, cfg.Data.Shape, stages.ChannelStats(cfg.Data))
+	norm := stages.ChannelStats(cfg.Data)
+	newSampler := func(augment string) (*sampler.Sampler, error) {
+		aug, err := stages.TrainAugmenter(augment, cfg.Data.Shape, norm)
+		if err != nil {
+			return nil, err
+		}
+		return sampler.New(cfg.Data, nil, nil, &sampler.Config{BatchSize: cfg.BatchSize, Seed: 1, Shuffle: true, Augment: aug, DropRemainder: true}), nil
+	}
+	smpA, err := newSampler(cfg.Augment)
 	if err != nil {
 		return nil, err
 	}
-	smp := sampler.New(cfg.Data, nil, nil, &sampler.Config{BatchSize: cfg.BatchSize, Seed: 1, Shuffle: true, Augment: aug, DropRemainder: true})
+	smpN, err := newSampler("none")
+	if err != nil {
+		return nil, err
+	}
 	h := graphs.Hyper{LR: 0.01, Momentum: 0.9, WeightDecay: 5e-4, Rho: 0.05}
 	step := stages.Step(m, cfg.Method, 1)
-	epoch := 0
-	// goLoop runs n steps of the Go training loop and returns the wall time.
-	goLoop := func(n int) (time.Duration, error) {
+	// goLoop runs n steps of the Go training loop on smp from epoch *ep.
+	goLoop := func(smp *sampler.Sampler, ep *int, n int) (time.Duration, error) {
 		t0 := time.Now()
-		for done := 0; done < n; epoch++ {
-			it := smp.Epoch(epoch)
+		for done := 0; done < n; *ep++ {
+			it := smp.Epoch(*ep)
 			res, err := stages.RunEpoch(it, step, h, func(k int) int64 { return int64(k) }, n-done, nil)
 			it.Close()
 			if err != nil {
@@ -158,38 +176,76 @@ func Driver(cfg DriverConfig, out io.Writer) (*DriverResult, error) {
 		}
 		return time.Since(t0), nil
 	}
-	// One batch from the sampler, copied, for (c).
-	it := smp.Epoch(1000)
-	b0, err := it.Next()
+	// 64 batches from the sampler, copied, for the feed-only kind and (c).
+	it := smpA.Epoch(1000)
+	var batches []*graphs.Batch
+	for range 64 {
+		b, err := it.Next()
+		if err != nil {
+			it.Close()
+			return nil, err
+		}
+		batches = append(batches, &graphs.Batch{Images: slices.Clone(b.Images), Labels: slices.Clone(b.Labels), N: b.N})
+		it.Release(b)
+	}
+	it.Close()
+	feed := func(n int) (time.Duration, error) {
+		t0 := time.Now()
+		for i := range n {
+			h.Seed = int64(i)
+			if _, err := step(batches[i%len(batches)], h); err != nil {
+				return 0, err
+			}
+		}
+		return time.Since(t0), nil
+	}
+	// Warm-up, and the number of steps that takes about cfg.Seconds.
+	warm := max(10, cfg.MinSteps/10)
+	if _, err := m.RepeatTrain(cfg.Method, batches[0], h, warm); err != nil {
+		return nil, err
+	}
+	d, err := m.RepeatTrain(cfg.Method, batches[0], h, warm)
 	if err != nil {
 		return nil, err
 	}
-	batch := &graphs.Batch{Images: slices.Clone(b0.Images), Labels: slices.Clone(b0.Labels), N: b0.N}
-	it.Release(b0)
-	it.Close()
+	steps := max(cfg.MinSteps, int(cfg.Seconds/(d.Seconds()/float64(warm))))
+	chunk := max(1, steps/cfg.Chunks)
+	steps = chunk * cfg.Chunks
+	epA, epN := 0, 0
+	if _, err := goLoop(smpA, &epA, warm); err != nil {
+		return nil, err
+	}
+	if _, err := goLoop(smpN, &epN, warm); err != nil {
+		return nil, err
+	}
 
 	pyArgs := []string{"--model-dir", cfg.ModelDir, "--method", cfg.Method, "--augment", cfg.Augment,
-		"--batch-size", strconv.Itoa(cfg.BatchSize), "--steps", strconv.Itoa(cfg.Steps), "--warmup", strconv.Itoa(cfg.Warmup),
+		"--batch-size", strconv.Itoa(cfg.BatchSize), "--steps", strconv.Itoa(steps), "--warmup", strconv.Itoa(warm),
 		"--intra-op-threads", strconv.Itoa(threads), "--inter-op-threads", "1"}
-	ms := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(cfg.Steps) }
-	var a, b, c, bp []float64
+	ms := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(steps) }
+	var a, a0, f, c, b, bp []float64
 	for r := 0; r < cfg.Rounds; r++ {
-		if _, err := goLoop(cfg.Warmup); err != nil {
-			return nil, err
+		var ta, tn, tf, tc time.Duration
+		for range cfg.Chunks {
+			d, err := goLoop(smpA, &epA, chunk)
+			if err != nil {
+				return nil, err
+			}
+			ta += d
+			if d, err = goLoop(smpN, &epN, chunk); err != nil {
+				return nil, err
+			}
+			tn += d
+			if d, err = feed(chunk); err != nil {
+				return nil, err
+			}
+			tf += d
+			if d, err = m.RepeatTrain(cfg.Method, batches[0], h, chunk); err != nil {
+				return nil, err
+			}
+			tc += d
 		}
-		d, err := goLoop(cfg.Steps)
-		if err != nil {
-			return nil, err
-		}
-		a = append(a, ms(d))
-		if _, err := m.RepeatTrain(cfg.Method, batch, h, cfg.Warmup); err != nil {
-			return nil, err
-		}
-		d, err = m.RepeatTrain(cfg.Method, batch, h, cfg.Steps)
-		if err != nil {
-			return nil, err
-		}
-		c = append(c, ms(d))
+		a, a0, f, c = append(a, ms(ta)), append(a0, ms(tn)), append(f, ms(tf)), append(c, ms(tc))
 		for _, mode := range []string{"loop", "premade"} {
 			res, err := cfg.Py.run("driver_bench.py", append(pyArgs, "--mode", mode, "--seed", strconv.Itoa(r))...)
 			if err != nil {
@@ -205,13 +261,14 @@ func Driver(cfg DriverConfig, out io.Writer) (*DriverResult, error) {
 				bp = append(bp, v)
 			}
 		}
-		fmt.Fprintf(out, "driver: %s %s round %d: ms/step (a) Go loop %.3f, (b) Python+tf.data %.3f, (c) graph on pre-made tensors %.3f, Python on pre-made %.3f\n",
-			man.Model, cfg.Method, r+1, a[r], b[r], c[r], bp[r])
+		fmt.Fprintf(out, "driver: %s %s round %d, %d steps each: ms/step (a) Go loop %.3f [without augmentation %.3f, pre-made batches fed %.3f], (b) Python+tf.data %.3f [pre-made %.3f], (c) graph %.3f\n",
+			man.Model, cfg.Method, r+1, steps, a[r], a0[r], f[r], b[r], bp[r], c[r])
 	}
-	res := &DriverResult{Model: man.Model, GoLoop: median(a), PyLoop: median(b), Graph: median(c), PyPremade: median(bp)}
+	res := &DriverResult{Model: man.Model, GoLoop: median(a), PyLoop: median(b), Graph: median(c), GoNoAug: median(a0), GoFeed: median(f), PyPremade: median(bp)}
 	res.GoOverPy, res.GoOverGraph = res.GoLoop/res.PyLoop, res.GoLoop/res.Graph
-	fmt.Fprintf(out, "driver: %s %s batch %d augment %s, %d steps x %d rounds (median ms/step): (a) %.3f (b) %.3f (c) %.3f; (a)/(b) = %.3f (target <= 0.95), (a)/(c) = %.3f (target <= 1.03)\n",
-		man.Model, cfg.Method, cfg.BatchSize, cfg.Augment, cfg.Steps, cfg.Rounds, res.GoLoop, res.PyLoop, res.Graph, res.GoOverPy, res.GoOverGraph)
+	fmt.Fprintf(out, "driver: %s %s batch %d augment %s, %d steps x %d rounds (median ms/step): (a) %.3f (b) %.3f (c) %.3f; (a)/(b) = %.3f (target <= 0.95), (a)/(c) = %.3f (target <= 1.03); breakdown over (c): feeding pre-made batches %+.1f%%, sampler without augmentation %+.1f%%, with %s %+.1f%%\n",
+		man.Model, cfg.Method, cfg.BatchSize, cfg.Augment, steps, cfg.Rounds, res.GoLoop, res.PyLoop, res.Graph, res.GoOverPy, res.GoOverGraph,
+		100*(res.GoFeed/res.Graph-1), 100*(res.GoNoAug/res.Graph-1), cfg.Augment, 100*(res.GoLoop/res.Graph-1))
 	return res, nil
 }
 

@@ -31,7 +31,7 @@ type FullRunResult struct {
 	StageSeconds             map[string]float64
 	StageOrder               []string
 	StageRSS                 []int64 // KiB at the end of each stage of StageOrder
-	WarmRSS, EndRSS, PeakRSS int64 // KiB
+	WarmRSS, EndRSS, PeakRSS int64   // KiB
 	Growth                   float64
 	Runs                     []RunCost
 }

@@ -15,10 +15,12 @@ type SideBySideConfig struct {
 	DataDir   string   // Fashion-MNIST IDX folder
 	Augment   string   // augmentation of the driver benchmark
 	BatchSize int
-	Steps     int
-	Warmup    int
-	Rounds    int
-	Threads   int
+	// Seconds is the target wall time of each driver measurement.
+	Seconds  float64
+	MinSteps int
+	Chunks   int
+	Rounds   int
+	Threads  int
 	// SamplerSeconds is how long each input pipeline is timed.
 	SamplerSeconds    float64
 	Python, ScriptDir string
@@ -39,7 +41,7 @@ func SideBySide(cfg SideBySideConfig, out io.Writer) error {
 	for _, name := range cfg.Models {
 		for _, method := range []string{"sgd"} {
 			r, err := Driver(DriverConfig{ModelDir: filepath.Join(cfg.ModelsDir, name), Data: fm, Augment: cfg.Augment, Method: method,
-				BatchSize: cfg.BatchSize, Steps: cfg.Steps, Warmup: cfg.Warmup, Rounds: cfg.Rounds, Threads: cfg.Threads, Py: py}, out)
+				BatchSize: cfg.BatchSize, Seconds: cfg.Seconds, MinSteps: cfg.MinSteps, Chunks: cfg.Chunks, Rounds: cfg.Rounds, Threads: cfg.Threads, Py: py}, out)
 			if err != nil {
 				return fmt.Errorf("driver %s: %w", name, err)
 			}

@@ -1,7 +1,7 @@
 // Command bench runs the benchmarks of `make bench` and `make bench-fmnist`
 // and prints one line per figure. This file only parses flags.
 //
-//	bench sidebyside [--models-dir D --models a,b --data-dir D --augment A --steps N --warmup N --rounds N ...]
+//	bench sidebyside [--models-dir D --models a,b --data-dir D --augment A --seconds S --rounds N ...]
 //	bench kmeans     [--shapes 50000x10,100000x200 --reps N]
 //	bench fullrun    --binary B --run-dir D -- PIPELINE FLAGS...
 //	bench rss        [--model-dir D --steps N --warmup N --batch-size N --sam]
@@ -41,8 +41,9 @@ func main() {
 		fs.StringVar(&c.DataDir, "data-dir", "/usr/share/datasets/fashion-mnist", "Fashion-MNIST IDX folder")
 		fs.StringVar(&c.Augment, "augment", "cropflip", "augmentation of the driver benchmark: none, cropflip or trivialaugment")
 		fs.IntVar(&c.BatchSize, "batch-size", 128, "batch size")
-		fs.IntVar(&c.Steps, "steps", 1000, "timed steps per measurement")
-		fs.IntVar(&c.Warmup, "warmup", 50, "untimed steps before each measurement")
+		fs.Float64Var(&c.Seconds, "seconds", 12, "target wall time of each driver measurement (sets the step count per model)")
+		fs.IntVar(&c.MinSteps, "min-steps", 100, "fewest timed steps per measurement")
+		fs.IntVar(&c.Chunks, "chunks", 10, "chunks the Go measurements are interleaved in")
 		fs.IntVar(&c.Rounds, "rounds", 3, "interleaved measurements of each kind (median reported)")
 		fs.IntVar(&c.Threads, "threads", 0, "TensorFlow intra-op threads on both sides (0: all cores)")
 		fs.Float64Var(&c.SamplerSeconds, "sampler-seconds", 10, "seconds each input pipeline is timed")
@@ -50,8 +51,8 @@ func main() {
 		fs.StringVar(&c.ScriptDir, "scripts", "bench/python", "folder of the Python benchmark scripts")
 		fs.Parse(args)
 		c.Models = strings.Split(*models, ",")
-		if c.Steps < 1 || c.Warmup < 1 || c.Rounds < 1 || c.BatchSize < 1 || c.Threads < 0 || !(c.SamplerSeconds > 0) {
-			fail(sub, 2, "want --steps, --warmup, --rounds, --batch-size >= 1, --threads >= 0 and --sampler-seconds > 0")
+		if !(c.Seconds > 0) || c.MinSteps < c.Chunks || c.Chunks < 1 || c.Rounds < 1 || c.BatchSize < 1 || c.Threads < 0 || !(c.SamplerSeconds > 0) {
+			fail(sub, 2, "want --seconds > 0, --min-steps >= --chunks >= 1, --rounds, --batch-size >= 1, --threads >= 0 and --sampler-seconds > 0")
 		}
 		if err := bench.SideBySide(c, os.Stdout); err != nil {
 			fail(sub, 1, "%v", err)

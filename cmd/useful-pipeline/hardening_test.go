@@ -244,7 +244,7 @@ func TestKillResumeTrials(t *testing.T) {
 		dir := filepath.Join(root, fmt.Sprintf("trial%02d", i))
 		cmd, outp := startMain(t, hardArgs(t, dir))
 		started := make(chan struct{}, len(pipelineStages)+1) // one per stage that may begin
-		started <- struct{}{}                                  // load begins now
+		started <- struct{}{}                                 // load begins now
 		doneCh := make(chan []string)
 		go func() {
 			var done []string
