@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/useful-pipeline/useful-pipeline/internal/memstat"
 )
 
 // FullRunConfig sets the full-run benchmark: one `useful-pipeline --stage
@@ -32,6 +34,8 @@ type FullRunResult struct {
 	StageOrder               []string
 	StageRSS                 []int64 // KiB at the end of each stage of StageOrder
 	WarmRSS, EndRSS, PeakRSS int64   // KiB
+	WarmStage                string
+	FirstEpochRSS            int64 // KiB, read from outside at the first "epoch 1/" line
 	Growth                   float64
 	Runs                     []RunCost
 }
@@ -45,21 +49,10 @@ type RunCost struct {
 	TestErrorPct      float64 `json:"test_error_pct"`
 }
 
-func procRSSKiB(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
-}
+func procRSSKiB(pid int) (int64, error) { return memstat.RSSKiB(pid) }
 
 var (
-	stageDone  = regexp.MustCompile(`^(\w+): stage done in ([0-9.]+)s$`)
+	stageDone  = regexp.MustCompile(`^(\w+): stage done in ([0-9.]+)s \(RSS ([0-9.]+) MiB\)$`)
 	firstEpoch = regexp.MustCompile(`: epoch 1/\d+ `)
 )
 
@@ -83,7 +76,6 @@ func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
 	}
 	res := &FullRunResult{StageSeconds: map[string]float64{}}
 	var mu sync.Mutex
-	var last int64
 	warm := false
 	done := make(chan struct{})
 	go func() { // RSS sampler
@@ -96,7 +88,6 @@ func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
 			case <-tick.C:
 				if v, err := procRSSKiB(cmd.Process.Pid); err == nil && v > 0 {
 					mu.Lock()
-					last = v
 					res.PeakRSS = max(res.PeakRSS, v)
 					mu.Unlock()
 				}
@@ -118,22 +109,14 @@ func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
 			v, _ := strconv.ParseFloat(m[2], 64)
 			res.StageSeconds[m[1]] = v
 			res.StageOrder = append(res.StageOrder, m[1])
-			if v, err := procRSSKiB(cmd.Process.Pid); err == nil {
-				res.StageRSS = append(res.StageRSS, v)
-			}
+			// The process's own reading, after it released what the stage freed.
+			mib, _ := strconv.ParseFloat(m[3], 64)
+			res.StageRSS = append(res.StageRSS, int64(mib*1024))
 		}
 		if !warm && firstEpoch.MatchString(line) {
 			if v, err := procRSSKiB(cmd.Process.Pid); err == nil {
 				warm = true
-				res.WarmRSS = v
-			}
-		}
-		if strings.HasPrefix(line, "report: ") {
-			// The last line: the work is done, the process is about to exit.
-			if v, err := procRSSKiB(cmd.Process.Pid); err == nil {
-				mu.Lock()
-				last = v
-				mu.Unlock()
+				res.FirstEpochRSS = v
 			}
 		}
 	}
@@ -143,10 +126,20 @@ func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w; last lines:\n%s", cfg.Binary, err, strings.Join(tail, "\n"))
 	}
-	if !warm {
-		return nil, fmt.Errorf("no \"epoch 1/\" line in the run's output: cannot take the warm RSS")
+	if !warm || len(res.StageRSS) != len(res.StageOrder) || len(res.StageOrder) < 2 {
+		return nil, fmt.Errorf("the run's output lacks an \"epoch 1/\" line or \"stage done\" lines with RSS")
 	}
-	res.EndRSS = last
+	// Warm: the end of the first stage that trained (data loaded, a model
+	// trained and released); end: the end of the last stage.
+	res.WarmStage = res.StageOrder[0]
+	res.WarmRSS = res.StageRSS[0]
+	for i, s := range res.StageOrder {
+		if s == "probe" || s == "retrain" {
+			res.WarmStage, res.WarmRSS = s, res.StageRSS[i]
+			break
+		}
+	}
+	res.EndRSS = res.StageRSS[len(res.StageRSS)-1]
 	res.Growth = 100 * float64(res.EndRSS-res.WarmRSS) / float64(res.WarmRSS)
 	b, err := os.ReadFile(filepath.Join(cfg.RunDir, "metrics.json"))
 	if err != nil {
@@ -172,8 +165,8 @@ func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
 
 	mib := func(k int64) float64 { return float64(k) / 1024 }
 	fmt.Fprintf(out, "fullrun: %s %s: %.0f s\n", filepath.Base(cfg.Binary), strings.Join(cfg.Args, " "), res.Seconds)
-	fmt.Fprintf(out, "rss: full run RSS after the first training epoch %.1f MiB, at the end %.1f MiB (peak %.1f MiB): growth %+.2f%% (target <= 5%%)\n",
-		mib(res.WarmRSS), mib(res.EndRSS), mib(res.PeakRSS), res.Growth)
+	fmt.Fprintf(out, "rss: full run RSS at the end of %s (warm) %.1f MiB, at the end of the run %.1f MiB: growth %+.2f%% (target <= 5%%); during the first epoch %.1f MiB, peak %.1f MiB\n",
+		res.WarmStage, mib(res.WarmRSS), mib(res.EndRSS), res.Growth, mib(res.FirstEpochRSS), mib(res.PeakRSS))
 	var rs []string
 	for i, v := range res.StageRSS {
 		if i < len(res.StageOrder) {

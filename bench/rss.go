@@ -1,37 +1,21 @@
 package bench
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/useful-pipeline/useful-pipeline/dataset"
 	"github.com/useful-pipeline/useful-pipeline/graphs"
+	"github.com/useful-pipeline/useful-pipeline/internal/memstat"
 	"github.com/useful-pipeline/useful-pipeline/sampler"
 )
 
 // RSSKiB returns the resident set size of this process (VmRSS).
-func RSSKiB() (int64, error) {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
-			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-		}
-	}
-	return 0, errors.New("VmRSS not found in /proc/self/status")
-}
+func RSSKiB() (int64, error) { return memstat.RSSKiB(0) }
 
 // RSSConfig sets the RSS benchmark.
 type RSSConfig struct {

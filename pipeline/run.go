@@ -12,6 +12,7 @@ import (
 	"github.com/useful-pipeline/useful-pipeline/config"
 	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
 	"github.com/useful-pipeline/useful-pipeline/graphs"
+	"github.com/useful-pipeline/useful-pipeline/internal/memstat"
 	"github.com/useful-pipeline/useful-pipeline/rundir"
 	"github.com/useful-pipeline/useful-pipeline/stages"
 )
@@ -118,7 +119,11 @@ func Run(o Options, out io.Writer, bars bool) error {
 		// flat (BENCHMARKS.md: memory).
 		graphs.ReleaseMemory()
 		if !o.Quiet {
-			fmt.Fprintf(out, "%s: stage done in %.1fs\n", s, time.Since(t0).Seconds())
+			rss := ""
+			if k, err := memstat.RSSKiB(0); err == nil {
+				rss = fmt.Sprintf(" (RSS %.1f MiB)", float64(k)/1024)
+			}
+			fmt.Fprintf(out, "%s: stage done in %.1fs%s\n", s, time.Since(t0).Seconds(), rss)
 		}
 	}
 	if o.Stage == "all" || o.Stage == "report" {

@@ -27,3 +27,14 @@ var _ Augmenter = AugmentFunc(nil)
 
 // Augment calls f(rng, x).
 func (f AugmentFunc) Augment(rng *rand.Rand, x []float32) { f(rng, x) }
+
+// CopyAugmenter is an [Augmenter] that can also write the augmented example
+// straight from the dataset's values, saving the copy and extra passes over
+// the example. AugmentCopy(rng, dst, src) must leave dst exactly as
+// copy(dst, src) followed by Augment(rng, dst) would, drawing the same values
+// from rng; src must not be modified. The sampler uses it when the Augmenter
+// has it.
+type CopyAugmenter interface {
+	Augmenter
+	AugmentCopy(rng *rand.Rand, dst, src []float32)
+}

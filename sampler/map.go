@@ -31,10 +31,17 @@ func newMapState() *mapState {
 // returns its label and loss weight.
 func (m *exampleMap) apply(st *mapState, epoch, pos int, idx int32, dst []float32) (label int32, weight float32) {
 	off := int(idx) * m.size
-	copy(dst, m.images[off:off+m.size])
-	if m.aug != nil {
+	src := m.images[off : off+m.size]
+	if m.aug == nil {
+		copy(dst, src)
+	} else {
 		st.src.Seed(deriveSeed(m.seed, streamAugment, epoch, pos))
-		m.aug.Augment(st.rng, dst)
+		if ca, ok := m.aug.(CopyAugmenter); ok {
+			ca.AugmentCopy(st.rng, dst, src)
+		} else {
+			copy(dst, src)
+			m.aug.Augment(st.rng, dst)
+		}
 	}
 	weight = 1
 	if m.weights != nil {
