@@ -8,11 +8,15 @@ import (
 )
 
 // The sampler copies each example out of the dataset and then augments the
-// copy in place. For the common chains (crop/flip, crop/flip then
-// normalisation) the two steps fuse into one pass from the dataset's values
-// into the batch row: every output value is read once from its source pixel
-// (or is padding) and normalised on the way. The results are bit for bit
-// those of copy + Augment (same float32 operations, same draws; tested).
+// copy in place. For single-channel images (MNIST, Fashion-MNIST) and the
+// common chains (crop/flip, crop/flip then normalisation, normalisation) the
+// steps fuse into one pass from the dataset's values into the batch row:
+// every output value is read once from its source pixel (or is padding) and
+// normalised on the way: 1.3 us instead of 2.2 us per 28x28 image
+// (BenchmarkCropFlipNormalize28x28). For more channels the per-pixel loops
+// were slower than copy + the in-place passes (11.6 vs 6.9 us at 32x32x3),
+// so those keep the unfused path. The results are bit for bit those of
+// copy + Augment (same float32 operations, same draws; tested).
 
 var (
 	_ sampler.CopyAugmenter = CropFlip{}
@@ -22,6 +26,11 @@ var (
 // AugmentCopy writes the crop and maybe flip of src into dst (see
 // sampler.CopyAugmenter).
 func (cf CropFlip) AugmentCopy(rng *rand.Rand, dst, src []float32) {
+	if cf.C != 1 {
+		copy(dst, src)
+		cf.Augment(rng, dst)
+		return
+	}
 	cf.check(dst, src)
 	top, left, flip := cf.draw(rng)
 	cropFlipFrom(dst, src, cf.H, cf.W, cf.C, cf.Pad, top, left, flip, nil)
@@ -42,8 +51,8 @@ func (cf CropFlip) check(dst, src []float32) {
 // after it), or a leading Normalize, into the copy.
 func (ch chain) AugmentCopy(rng *rand.Rand, dst, src []float32) {
 	cf, ok := ch[0].(CropFlip)
-	if !ok {
-		if n, ok := ch[0].(Normalize); ok && n.valid() && len(src)%len(n.Mean) == 0 && len(dst) == len(src) {
+	if !ok || cf.C != 1 {
+		if n, ok := ch[0].(Normalize); ok && len(n.Mean) == 1 && n.valid() && len(dst) == len(src) {
 			normalizeFrom(dst, src, n)
 			for _, a := range ch[1:] {
 				a.Augment(rng, dst)
@@ -107,8 +116,8 @@ func cropFlipFrom(dst, src []float32, h, w, c, pad, top, left int, flip bool, no
 			clear(row)
 			return
 		}
-		for i := range row {
-			row[i] = zeros[i%c]
+		for p := 0; p < len(row); p += c {
+			copy(row[p:p+c], zeros)
 		}
 	}
 	// Output columns with a source pixel, before any flip: [lo, hi).
@@ -133,10 +142,7 @@ func cropFlipFrom(dst, src []float32, h, w, c, pad, top, left int, flip bool, no
 					seg[i] = (v - m) / sd
 				}
 			} else {
-				for i, v := range s {
-					k := i % c
-					seg[i] = (v - norm.Mean[k]) / norm.Std[k]
-				}
+				normalizePixels(seg, s, norm.Mean, norm.Std)
 			}
 			continue
 		}
@@ -145,6 +151,21 @@ func cropFlipFrom(dst, src []float32, h, w, c, pad, top, left int, flip bool, no
 		// w-1-x+dx.
 		fill(drow[:(w-hi)*c])
 		fill(drow[(w-lo)*c:])
+		if c == 1 {
+			// Output column x reads source column w-1-x+dx.
+			base := w - 1 + dx
+			if norm == nil {
+				for x := w - hi; x < w-lo; x++ {
+					drow[x] = srow[base-x]
+				}
+			} else {
+				m, sd := norm.Mean[0], norm.Std[0]
+				for x := w - hi; x < w-lo; x++ {
+					drow[x] = (srow[base-x] - m) / sd
+				}
+			}
+			continue
+		}
 		for x := w - hi; x < w-lo; x++ {
 			sx := w - 1 - x + dx
 			o, p := drow[x*c:(x+1)*c], srow[sx*c:(sx+1)*c]
@@ -169,8 +190,17 @@ func normalizeFrom(dst, src []float32, n Normalize) {
 		}
 		return
 	}
-	for i, v := range src {
-		k := i % c
-		dst[i] = (v - n.Mean[k]) / n.Std[k]
+	normalizePixels(dst, src, n.Mean, n.Std)
+}
+
+// normalizePixels writes (src - mean) / std channel by channel, pixel by
+// pixel (len(mean) channels; no modulo per value).
+func normalizePixels(dst, src, mean, std []float32) {
+	c := len(mean)
+	for p := 0; p+c <= len(src); p += c {
+		d, s := dst[p:p+c:p+c], src[p:p+c:p+c]
+		for k := range c {
+			d[k] = (s[k] - mean[k]) / std[k]
+		}
 	}
 }

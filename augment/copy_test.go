@@ -67,11 +67,24 @@ func TestAugmentCopyEqualsCopyThenAugment(t *testing.T) {
 // BenchmarkCropFlipNormalize28x28 is the Fashion-MNIST training map per
 // example: unfused (copy, crop/flip, normalise) against AugmentCopy.
 func BenchmarkCropFlipNormalize28x28(b *testing.B) {
-	src := make([]float32, 28*28)
+	benchCropFlipNormalize(b, 28, 1)
+}
+
+// BenchmarkCropFlipNormalize32x32x3 is the same for CIFAR-sized images.
+func BenchmarkCropFlipNormalize32x32x3(b *testing.B) {
+	benchCropFlipNormalize(b, 32, 3)
+}
+
+func benchCropFlipNormalize(b *testing.B, side, c int) {
+	src := make([]float32, side*side*c)
 	for i := range src {
 		src[i] = float32(i%256) / 255
 	}
-	aug := Chain(CropFlip{H: 28, W: 28, C: 1, Pad: 3}, Normalize{Mean: []float32{0.286}, Std: []float32{0.353}})
+	norm := Normalize{Mean: make([]float32, c), Std: make([]float32, c)}
+	for k := range c {
+		norm.Mean[k], norm.Std[k] = 0.3+0.1*float32(k), 0.35
+	}
+	aug := Chain(CropFlip{H: side, W: side, C: c, Pad: side / 8}, norm)
 	dst := make([]float32, len(src))
 	rng := rand.New(rand.NewPCG(1, 2))
 	b.Run("copy+augment", func(b *testing.B) {
