@@ -1,7 +1,6 @@
 package augment
 
 import (
-	"fmt"
 	"math/rand/v2"
 
 	"github.com/useful-pipeline/useful-pipeline/sampler"
@@ -30,10 +29,7 @@ var _ sampler.Augmenter = CropFlip{}
 // (rng.Float64() < 0.5), as torchvision draws them. It panics if len(x) is
 // not H*W*C or if Pad is negative.
 func (cf CropFlip) Augment(rng *rand.Rand, x []float32) {
-	checkShape("CropFlip", len(x), cf.H, cf.W, cf.C)
-	if cf.Pad < 0 {
-		panic(fmt.Sprintf("augment: CropFlip: negative Pad %d", cf.Pad))
-	}
+	cf.check(x, x)
 	top, left, flip := cf.draw(rng)
 	cropFlip(x, cf.H, cf.W, cf.C, cf.Pad, top, left, flip)
 }

@@ -49,8 +49,6 @@ type RunCost struct {
 	TestErrorPct      float64 `json:"test_error_pct"`
 }
 
-func procRSSKiB(pid int) (int64, error) { return memstat.RSSKiB(pid) }
-
 var (
 	stageDone  = regexp.MustCompile(`^(\w+): stage done in ([0-9.]+)s \(RSS ([0-9.]+) MiB\)$`)
 	firstEpoch = regexp.MustCompile(`: epoch 1/\d+ `)
@@ -86,7 +84,7 @@ func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
 			case <-done:
 				return
 			case <-tick.C:
-				if v, err := procRSSKiB(cmd.Process.Pid); err == nil && v > 0 {
+				if v, err := memstat.RSSKiB(cmd.Process.Pid); err == nil && v > 0 {
 					mu.Lock()
 					res.PeakRSS = max(res.PeakRSS, v)
 					mu.Unlock()
@@ -114,7 +112,7 @@ func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
 			res.StageRSS = append(res.StageRSS, int64(mib*1024))
 		}
 		if !warm && firstEpoch.MatchString(line) {
-			if v, err := procRSSKiB(cmd.Process.Pid); err == nil {
+			if v, err := memstat.RSSKiB(cmd.Process.Pid); err == nil {
 				warm = true
 				res.FirstEpochRSS = v
 			}

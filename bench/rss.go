@@ -14,9 +14,6 @@ import (
 	"github.com/useful-pipeline/useful-pipeline/sampler"
 )
 
-// RSSKiB returns the resident set size of this process (VmRSS).
-func RSSKiB() (int64, error) { return memstat.RSSKiB(0) }
-
 // RSSConfig sets the RSS benchmark.
 type RSSConfig struct {
 	ModelDir  string
@@ -77,7 +74,7 @@ func RSS(cfg RSSConfig, out io.Writer) (float64, error) {
 			step++
 			if step == cfg.Warmup || step == cfg.Steps || step%5000 == 0 {
 				runtime.GC()
-				rss, err := RSSKiB()
+				rss, err := memstat.RSSKiB(0)
 				if err != nil {
 					return 0, err
 				}
@@ -89,7 +86,7 @@ func RSS(cfg RSSConfig, out io.Writer) (float64, error) {
 		}
 		it.Close()
 	}
-	end, err := RSSKiB()
+	end, err := memstat.RSSKiB(0)
 	if err != nil {
 		return 0, err
 	}
