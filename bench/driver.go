@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/useful-pipeline/useful-pipeline/augment"
 	"github.com/useful-pipeline/useful-pipeline/dataset"
 	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
 	"github.com/useful-pipeline/useful-pipeline/graphs"
@@ -144,7 +145,8 @@ func Driver(cfg DriverConfig, out io.Writer) (*DriverResult, error) {
 	if err := m.Reset(1); err != nil {
 		return nil, err
 	}
-	norm := stages.ChannelStats(cfg.Data)
+	mean, std := cfg.Data.ChannelStats()
+	norm := &augment.Normalize{Mean: mean, Std: std}
 	newSampler := func(augment string) (*sampler.Sampler, error) {
 		aug, err := stages.TrainAugmenter(augment, cfg.Data.Shape, norm)
 		if err != nil {
@@ -296,7 +298,8 @@ type SamplerConfig struct {
 // augmentation, normalisation, batch) and of tf.data doing the same with
 // the same number of cores, and prints one line.
 func Sampler(cfg SamplerConfig, out io.Writer) (goRate, tfRate float64, err error) {
-	aug, err := stages.TrainAugmenter(cfg.Augment, cfg.Data.Shape, stages.ChannelStats(cfg.Data))
+	mean, std := cfg.Data.ChannelStats()
+	aug, err := stages.TrainAugmenter(cfg.Augment, cfg.Data.Shape, &augment.Normalize{Mean: mean, Std: std})
 	if err != nil {
 		return 0, 0, err
 	}

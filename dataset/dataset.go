@@ -1,6 +1,12 @@
 package dataset
 
-import "fmt"
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math"
+)
 
 // Dataset is a set of labelled examples held in memory. Example i occupies
 // Images[i*ExampleSize() : (i+1)*ExampleSize()] in row-major order of Shape.
@@ -70,4 +76,51 @@ func (d *Dataset) ClassIndices() [][]int {
 		out[l] = append(out[l], i)
 	}
 	return out
+}
+
+// AppendFloat32s appends the values of examples [lo, hi) to dst, in order,
+// and returns the extended slice. It panics if the range is outside [0, Len()].
+func (d *Dataset) AppendFloat32s(dst []float32, lo, hi int) []float32 {
+	n := d.ExampleSize()
+	return append(dst, d.Images[lo*n:hi*n]...)
+}
+
+// ChannelStats returns the per-channel mean and standard deviation of an
+// HWC image set (the last dimension of Shape is the channel), accumulated in
+// float64 over every value; a standard deviation below 1e-6 is raised to it.
+func (d *Dataset) ChannelStats() (mean, std []float32) {
+	c := d.Shape[len(d.Shape)-1]
+	sum, sq := make([]float64, c), make([]float64, c)
+	for i, v := range d.Images {
+		sum[i%c] += float64(v)
+		sq[i%c] += float64(v) * float64(v)
+	}
+	n := float64(len(d.Images) / c)
+	mean, std = make([]float32, c), make([]float32, c)
+	for k := range c {
+		m := sum[k] / n
+		mean[k] = float32(m)
+		std[k] = float32(math.Sqrt(math.Max(sq[k]/n-m*m, 1e-12)))
+	}
+	return mean, std
+}
+
+// Digest returns the hex sha256 of the dataset's shape, values and labels:
+// two datasets with the same digest hold the same examples in the same order.
+func (d *Dataset) Digest() string {
+	h := sha256.New()
+	var b [4]byte
+	for _, s := range d.Shape {
+		binary.LittleEndian.PutUint32(b[:], uint32(s))
+		h.Write(b[:])
+	}
+	for _, x := range d.Images {
+		binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
+		h.Write(b[:])
+	}
+	for _, l := range d.Labels {
+		binary.LittleEndian.PutUint32(b[:], uint32(l))
+		h.Write(b[:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -3,6 +3,8 @@ package sampler
 import (
 	"math/bits"
 	"math/rand/v2"
+
+	"github.com/useful-pipeline/useful-pipeline/internal/seedmix"
 )
 
 // Streams separate the generators derived from one Config.Seed, so that the
@@ -12,22 +14,11 @@ const (
 	streamAugment uint64 = 2
 )
 
-// mix is the SplitMix64 finaliser: a bijection on uint64 whose output bits
-// each depend on all input bits.
-func mix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
-}
-
 // deriveSeed returns the two PCG seed words for generator (stream, epoch, pos)
 // of seed. Distinct arguments give unrelated generators.
 func deriveSeed(seed, stream uint64, epoch, pos int) (hi, lo uint64) {
-	h := mix(seed ^ mix(stream))
-	h = mix(h ^ uint64(epoch))
-	hi = mix(h ^ uint64(pos))
-	lo = mix(hi ^ 0x6a09e667f3bcc909)
+	hi = seedmix.Derive(seed, stream, uint64(epoch), uint64(pos))
+	lo = seedmix.Mix(hi ^ 0x6a09e667f3bcc909)
 	return hi, lo
 }
 

@@ -241,7 +241,7 @@ func (e *Env) reportGrid(md *strings.Builder, d *Data) ([]string, error) {
 					continue
 				}
 				x0 := col[g]*(w+1) + g*(per*(w+1)+gap)
-				ex := d.Train.Example(i)
+				ex := d.Train.AppendFloat32s(nil, i, i+1)
 				for y := 0; y < h; y++ {
 					for x := 0; x < w; x++ {
 						p := ex[((y/zoom)*w0+x/zoom)*ch:]

@@ -2,7 +2,6 @@ package stages
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/useful-pipeline/useful-pipeline/augment"
 	"github.com/useful-pipeline/useful-pipeline/dataset"
@@ -60,7 +59,8 @@ func (e *Env) Data(betaD float64) (*Data, error) {
 				return nil, err
 			}
 		}
-		d.Norm = ChannelStats(d.Train)
+		mean, std := d.Train.ChannelStats()
+		d.Norm = &augment.Normalize{Mean: mean, Std: std}
 	}
 	for _, ds := range []*dataset.Dataset{d.Train, d.Test} {
 		if err := ds.Validate(); err != nil {
@@ -81,25 +81,6 @@ func (e *Env) MainData() (*Data, error) {
 		b = e.Opts.Toy.BetaD
 	}
 	return e.Data(b)
-}
-
-// ChannelStats returns the per-channel mean and standard deviation of an
-// HWC image set (the last dimension of Shape is the channel).
-func ChannelStats(ds *dataset.Dataset) *augment.Normalize {
-	c := ds.Shape[len(ds.Shape)-1]
-	sum, sq := make([]float64, c), make([]float64, c)
-	for i, v := range ds.Images {
-		sum[i%c] += float64(v)
-		sq[i%c] += float64(v) * float64(v)
-	}
-	n := float64(len(ds.Images) / c)
-	out := &augment.Normalize{Mean: make([]float32, c), Std: make([]float32, c)}
-	for k := range c {
-		m := sum[k] / n
-		out.Mean[k] = float32(m)
-		out.Std[k] = float32(math.Sqrt(math.Max(sq[k]/n-m*m, 1e-12)))
-	}
-	return out
 }
 
 // augmenter is the training-time transformation of --augment followed by

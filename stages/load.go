@@ -1,14 +1,5 @@
 package stages
 
-import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
-	"math"
-
-	"github.com/useful-pipeline/useful-pipeline/dataset"
-)
-
 // DataSummary is data/summary.json.
 type DataSummary struct {
 	Dataset     string `json:"dataset"`
@@ -34,7 +25,7 @@ func (e *Env) Load() error {
 		return err
 	}
 	s := DataSummary{Dataset: e.Opts.Dataset, Train: d.Train.Name, Test: d.Test.Name, NumTrain: d.Train.Len(),
-		NumTest: d.Test.Len(), Shape: d.Train.Shape, NumClasses: d.Train.NumClasses, Digest: digest(d)}
+		NumTest: d.Test.Len(), Shape: d.Train.Shape, NumClasses: d.Train.NumClasses, Digest: d.Train.Digest() + d.Test.Digest()}
 	for _, c := range d.Train.ClassIndices() {
 		s.ClassCounts = append(s.ClassCounts, len(c))
 	}
@@ -58,20 +49,4 @@ func (e *Env) Load() error {
 	}
 	e.logf("load: %s: %d train, %d test examples of shape %v, %d classes", s.Dataset, s.NumTrain, s.NumTest, s.Shape, s.NumClasses)
 	return e.Complete("load", arts)
-}
-
-func digest(d *Data) string {
-	h := sha256.New()
-	var b [4]byte
-	for _, ds := range []*dataset.Dataset{d.Train, d.Test} {
-		for _, x := range ds.Images {
-			binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
-			h.Write(b[:])
-		}
-		for _, l := range ds.Labels {
-			binary.LittleEndian.PutUint32(b[:], uint32(l))
-			h.Write(b[:])
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

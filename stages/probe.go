@@ -21,15 +21,13 @@ func evalSet(m *graphs.Model, ds *dataset.Dataset, norm *augment.Normalize) (*gr
 	var buf []float32
 	for lo := 0; lo < ds.Len(); lo += evalBatch {
 		hi := min(lo+evalBatch, ds.Len())
-		x := ds.Images[lo*size : hi*size]
+		buf = ds.AppendFloat32s(buf[:0], lo, hi)
 		if norm != nil {
-			buf = append(buf[:0], x...)
 			for i := lo; i < hi; i++ {
 				norm.Augment(nil, buf[(i-lo)*size:(i-lo+1)*size])
 			}
-			x = buf
 		}
-		if _, err := m.Evaluate(x, ds.Labels[lo:hi], hi-lo, out); err != nil {
+		if _, err := m.Evaluate(buf, ds.Labels[lo:hi], hi-lo, out); err != nil {
 			return nil, err
 		}
 	}

@@ -38,7 +38,7 @@ func (e *Env) sharpnessSample(d *Data) ([]float32, []int32, int) {
 	x := make([]float32, 0, len(idx)*size)
 	y := make([]int32, 0, len(idx))
 	for _, i := range idx {
-		ex := append([]float32(nil), d.Train.Example(i)...)
+		ex := d.Train.AppendFloat32s(nil, i, i+1)
 		if d.Norm != nil {
 			d.Norm.Augment(nil, ex)
 		}
