@@ -19,6 +19,7 @@ import (
 	"github.com/useful-pipeline/useful-pipeline/graphs"
 	"github.com/useful-pipeline/useful-pipeline/sampler"
 	"github.com/useful-pipeline/useful-pipeline/stages"
+	"github.com/useful-pipeline/useful-pipeline/train"
 )
 
 // Python says how to run the Python side of the side-by-side benchmarks.
@@ -163,13 +164,16 @@ func Driver(cfg DriverConfig, out io.Writer) (*DriverResult, error) {
 		return nil, err
 	}
 	h := graphs.Hyper{LR: 0.01, Momentum: 0.9, WeightDecay: 5e-4, Rho: 0.05}
-	step := stages.Step(m, cfg.Method, 1)
+	step, err := train.StepOf(m, cfg.Method)
+	if err != nil {
+		return nil, err
+	}
 	// goLoop runs n steps of the Go training loop on smp from epoch *ep.
 	goLoop := func(smp *sampler.Sampler, ep *int, n int) (time.Duration, error) {
 		t0 := time.Now()
 		for done := 0; done < n; *ep++ {
 			it := smp.Epoch(*ep)
-			res, err := stages.RunEpoch(it, step, h, func(k int) int64 { return int64(k) }, n-done, nil)
+			res, err := train.RunEpoch(it, step, h, func(k int) int64 { return int64(k) }, n-done, nil)
 			it.Close()
 			if err != nil {
 				return 0, err

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/useful-pipeline/useful-pipeline/internal/memstat"
+	"github.com/useful-pipeline/useful-pipeline/pipeline"
+	"github.com/useful-pipeline/useful-pipeline/rundir"
 )
 
 // FullRunConfig sets the full-run benchmark: one `useful-pipeline --stage
@@ -40,13 +41,13 @@ type FullRunResult struct {
 	Runs                     []RunCost
 }
 
-// RunCost is one run of metrics.json.
+// RunCost is what the benchmark takes from one run of metrics.json.
 type RunCost struct {
-	ID                string  `json:"id"`
-	TrainSeconds      float64 `json:"train_seconds"`
-	ProbeSeconds      float64 `json:"probe_seconds"`
-	UpsampledFraction float64 `json:"upsampled_fraction"`
-	TestErrorPct      float64 `json:"test_error_pct"`
+	ID                string
+	TrainSeconds      float64
+	ProbeSeconds      float64
+	UpsampledFraction float64
+	TestErrorPct      float64
 }
 
 var (
@@ -132,33 +133,35 @@ func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
 	res.WarmStage = res.StageOrder[0]
 	res.WarmRSS = res.StageRSS[0]
 	for i, s := range res.StageOrder {
-		if s == "probe" || s == "retrain" {
+		if st, _ := pipeline.Lookup(s); st.Trains {
 			res.WarmStage, res.WarmRSS = s, res.StageRSS[i]
 			break
 		}
 	}
 	res.EndRSS = res.StageRSS[len(res.StageRSS)-1]
 	res.Growth = 100 * float64(res.EndRSS-res.WarmRSS) / float64(res.WarmRSS)
-	b, err := os.ReadFile(filepath.Join(cfg.RunDir, "metrics.json"))
+	dir := rundir.New(cfg.RunDir)
+	met, err := dir.Metrics().Read()
 	if err != nil {
 		return nil, err
 	}
-	var mj struct {
-		Runs []RunCost `json:"runs"`
-	}
-	if err := json.Unmarshal(b, &mj); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(cfg.RunDir, "metrics.json"), err)
-	}
-	res.Runs = mj.Runs
-	var conf struct {
-		Factor float64 `json:"upsample_factor"`
-	}
-	b, err = os.ReadFile(filepath.Join(cfg.RunDir, "config.json"))
-	if err == nil {
-		err = json.Unmarshal(b, &conf)
-	}
-	if err != nil || conf.Factor < 1 {
-		return nil, fmt.Errorf("%s: no upsample_factor (%v)", filepath.Join(cfg.RunDir, "config.json"), err)
+	factor := 0
+	for _, r := range met.Runs {
+		rc := RunCost{ID: r.ID, TrainSeconds: r.TrainSeconds, TestErrorPct: r.TestErrorPct}
+		if r.ProbeSeconds != nil {
+			rc.ProbeSeconds = *r.ProbeSeconds
+		}
+		if r.UpsampledFraction != nil {
+			rc.UpsampledFraction = *r.UpsampledFraction
+		}
+		if r.Useful && factor == 0 {
+			s, err := dir.Resample(r.Method, "").Summary().Read()
+			if err != nil {
+				return nil, err
+			}
+			factor = s.Factor
+		}
+		res.Runs = append(res.Runs, rc)
 	}
 
 	mib := func(k int64) float64 { return float64(k) / 1024 }
@@ -181,8 +184,17 @@ func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
 		parts = append(parts, fmt.Sprintf("%s %.1fs (%.1f%%)", s, res.StageSeconds[s], 100*res.StageSeconds[s]/total))
 	}
 	fmt.Fprintf(out, "stages: %s\n", strings.Join(parts, ", "))
-	ecr := res.StageSeconds["extract"] + res.StageSeconds["cluster"] + res.StageSeconds["resample"]
-	fmt.Fprintf(out, "stages: extract+cluster+resample %.1f s = %.2f%% of the %.1f s of all stages\n", ecr, 100*ecr/total, total)
+	// USEFUL's own work besides training: the stages that only USEFUL runs
+	// and that train nothing (extract, cluster, resample).
+	var extra []string
+	ecr := 0.0
+	for _, st := range pipeline.Registry {
+		if st.UsefulOnly && !st.Trains {
+			extra = append(extra, st.Name)
+			ecr += res.StageSeconds[st.Name]
+		}
+	}
+	fmt.Fprintf(out, "stages: %s %.1f s = %.2f%% of the %.1f s of all stages\n", strings.Join(extra, "+"), ecr, 100*ecr/total, total)
 	var sgd float64
 	for _, r := range res.Runs {
 		if r.ID == "sgd" {
@@ -190,7 +202,7 @@ func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
 		}
 	}
 	if sgd == 0 {
-		return res, fmt.Errorf("metrics.json has no sgd run to compare with")
+		return res, fmt.Errorf("%s has no sgd run to compare with", dir.Metrics().Path())
 	}
 	for _, r := range res.Runs {
 		line := fmt.Sprintf("cost: %-11s train %7.1f s = %.2fx SGD", r.ID, r.TrainSeconds, r.TrainSeconds/sgd)
@@ -198,7 +210,7 @@ func FullRun(cfg FullRunConfig, out io.Writer) (*FullRunResult, error) {
 			line += fmt.Sprintf(", with its probe %.2fx", (r.TrainSeconds+r.ProbeSeconds)/sgd)
 		}
 		if r.UpsampledFraction > 0 {
-			line += fmt.Sprintf(", upsampled %.1f%% of the training set x%g (epoch = %.2fx SGD's)", 100*r.UpsampledFraction, conf.Factor, 1+(conf.Factor-1)*r.UpsampledFraction)
+			line += fmt.Sprintf(", upsampled %.1f%% of the training set x%d (epoch = %.2fx SGD's)", 100*r.UpsampledFraction, factor, 1+float64(factor-1)*r.UpsampledFraction)
 		}
 		line += fmt.Sprintf("; test error %.2f%%", r.TestErrorPct)
 		fmt.Fprintln(out, line)

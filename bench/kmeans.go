@@ -8,7 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/useful-pipeline/useful-pipeline/stages/cluster"
+	"github.com/useful-pipeline/useful-pipeline/cluster"
 )
 
 // Logits returns n x c logits shaped like a network's at the separating

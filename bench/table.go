@@ -1,29 +1,15 @@
 package bench
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/useful-pipeline/useful-pipeline/rundir"
 )
-
-type runMetrics struct {
-	ID                string   `json:"id"`
-	TestErrorPct      float64  `json:"test_error_pct"`
-	TrainSeconds      float64  `json:"train_seconds"`
-	UpsampledFraction *float64 `json:"upsampled_fraction"`
-	SeparateEpoch     *int     `json:"separate_epoch"`
-	ProbeSeconds      *float64 `json:"probe_seconds"`
-}
-
-type metricsFile struct {
-	Seed uint64       `json:"seed"`
-	Runs []runMetrics `json:"runs"`
-}
 
 // Table reads metrics.json from every run directory and writes a markdown
 // table per run ID: test error (mean and sample std over the directories'
@@ -38,15 +24,11 @@ func Table(dirs []string, order []string, out io.Writer) error {
 	}
 	rows := map[string]*acc{}
 	sgdTime := map[uint64]float64{}
-	var all []metricsFile
+	var all []rundir.Metrics
 	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "metrics.json"))
+		m, err := rundir.New(d).Metrics().Read()
 		if err != nil {
 			return err
-		}
-		var m metricsFile
-		if err := json.Unmarshal(b, &m); err != nil {
-			return fmt.Errorf("%s: %w", filepath.Join(d, "metrics.json"), err)
 		}
 		all = append(all, m)
 		for _, r := range m.Runs {
@@ -116,23 +98,13 @@ func Table(dirs []string, order []string, out io.Writer) error {
 	return nil
 }
 
+// meanStd returns the mean and the sample standard deviation (n-1) of x;
+// one value has std 0.
 func meanStd(x []float64) (float64, float64) {
-	if len(x) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	m := 0.0
-	for _, v := range x {
-		m += v
-	}
-	m /= float64(len(x))
 	if len(x) < 2 {
-		return m, 0
+		return stat.Mean(x, nil), 0
 	}
-	s := 0.0
-	for _, v := range x {
-		s += (v - m) * (v - m)
-	}
-	return m, math.Sqrt(s / float64(len(x)-1))
+	return stat.MeanStdDev(x, nil)
 }
 
 func contains(s []string, x string) bool {

@@ -54,7 +54,8 @@ func Load(dir string, cfg *Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	sm, err := tf.LoadSavedModel(dir, []string{man.Tag}, opts)
+	var sm *tf.SavedModel
+	firstRunQuiet(func() { sm, err = tf.LoadSavedModel(dir, []string{man.Tag}, opts) })
 	if err != nil {
 		return nil, fmt.Errorf("model folder %s: load SavedModel: %w", dir, err)
 	}
@@ -171,7 +172,9 @@ func (m *Model) run(sig string, feeds map[string]*tf.Tensor) ([]*tf.Tensor, erro
 	for arg, t := range feeds {
 		b.feeds[b.inputs[arg]] = t
 	}
-	out, err := m.sm.Session.Run(b.feeds, b.outputs, nil)
+	var out []*tf.Tensor
+	var err error
+	firstRunQuiet(func() { out, err = m.sm.Session.Run(b.feeds, b.outputs, nil) })
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %s: %w", m.manifest.Model, sig, err)
 	}

@@ -29,20 +29,20 @@ func newFuzzRun(f *testing.F) *fuzzRun {
 	if err != nil {
 		f.Fatal(err)
 	}
-	if err := d.WriteFloat32s("a/x.f32", []float32{1, 2, 3}); err != nil {
+	if err := d.Extract("m").Logits().Write([]float32{1, 2, 3}); err != nil {
 		f.Fatal(err)
 	}
-	if err := d.WriteJSON("a/s.json", map[string]int{"n": 3}); err != nil {
+	if err := d.Probe("m").Summary().Write(ProbeSummary{Method: "m", SeparateEpoch: 3}); err != nil {
 		f.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(top, "outside.bin"), []byte("not an artifact of this run\n"), 0o644); err != nil {
 		f.Fatal(err)
 	}
 	r := &fuzzRun{d: d, hash: Hash("options")}
-	if err := d.Complete("probe", r.hash, []string{"a"}); err != nil {
+	if err := d.Complete("probe", r.hash, []string{"extract", "probe"}); err != nil {
 		f.Fatal(err)
 	}
-	if r.good, err = os.ReadFile(d.Path("stages", "probe.json")); err != nil {
+	if r.good, err = d.Record("probe").ReadBytes(); err != nil {
 		f.Fatal(err)
 	}
 	var rec Record
@@ -61,31 +61,32 @@ func sha256Hex(b []byte) string {
 func FuzzVerifyRecord(f *testing.F) {
 	r := newFuzzRun(f)
 	good := string(r.good)
-	sumX, sumS := r.sums["a/x.f32"], r.sums["a/s.json"]
+	const x, s = "extract/m/logits.f32", "probe/m/summary.json"
+	sumX, sumS := r.sums[x], r.sums[s]
 	f.Add(r.good) // as Complete wrote it
-	f.Add([]byte(`{"stage":"probe","hash":"` + r.hash + `","finished":"2024-01-02T03:04:05Z","artifacts":{"a/x.f32":"` + sumX + `"}}`))
+	f.Add([]byte(`{"stage":"probe","hash":"` + r.hash + `","finished":"2024-01-02T03:04:05Z","artifacts":{"` + x + `":"` + sumX + `"}}`))
 	f.Add([]byte(strings.Replace(good, sumX, sumS, 1)))                                                        // wrong checksum
 	f.Add([]byte(strings.Replace(good, sumX[:12], strings.ToUpper(sumX[:12]), 1)))                             // checksum in upper case
 	f.Add([]byte(strings.Replace(good, sumX, sumX[:63], 1)))                                                   // checksum cut short
 	f.Add([]byte(strings.Replace(good, r.hash, Hash("other options"), 1)))                                     // other options
-	f.Add([]byte(strings.Replace(good, "a/x.f32", "a/missing.f32", 1)))                                        // missing artifact
-	f.Add([]byte(strings.Replace(good, "a/x.f32", "a", 1)))                                                    // a folder
+	f.Add([]byte(strings.Replace(good, x, "extract/m/missing.f32", 1)))                                        // missing artifact
+	f.Add([]byte(strings.Replace(good, x, "extract", 1)))                                                    // a folder
 	f.Add([]byte(strings.Replace(good, `"finished": "`, `"finished": "x`, 1)))                                 // bad time
 	f.Add([]byte(strings.Replace(good, `"artifacts": {`, `"artifacts": [`, 1)))                                // wrong type
 	f.Add([]byte(good[:len(good)/2]))                                                                          // truncated
-	f.Add([]byte(`{"hash":"` + r.hash + `","artifacts":{"a/x.f32":"` + sumX + `","a/x.f32":"` + sumS + `"}}`)) // duplicate key
+	f.Add([]byte(`{"hash":"` + r.hash + `","artifacts":{"` + x + `":"` + sumX + `","` + x + `":"` + sumS + `"}}`)) // duplicate key
 	// Artifacts outside the run directory, with their true checksums: a
 	// record must not make Verify read (or trust) files elsewhere.
 	outside := sha256Hex([]byte("not an artifact of this run\n"))
 	f.Add([]byte(`{"hash":"` + r.hash + `","artifacts":{"../outside.bin":"` + outside + `"}}`))
-	f.Add([]byte(`{"hash":"` + r.hash + `","artifacts":{"a/../../outside.bin":"` + outside + `"}}`))
+	f.Add([]byte(`{"hash":"` + r.hash + `","artifacts":{"extract/../../outside.bin":"` + outside + `"}}`))
 	f.Add([]byte(`{"hash":"` + r.hash + `","artifacts":{"` + filepath.ToSlash(filepath.Join(filepath.Dir(r.d.Root), "outside.bin")) + `":"` + outside + `"}}`))
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{}`))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const stage = "probe"
-		recPath := r.d.Path("stages", stage+".json")
+		recPath := r.d.Record(stage).Path()
 		if err := os.WriteFile(recPath, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +114,7 @@ func FuzzVerifyRecord(f *testing.F) {
 			if !filepath.IsLocal(rel) {
 				t.Fatalf("verified artifact %q outside the run directory", rel)
 			}
-			b, err := os.ReadFile(r.d.Path(rel))
+			b, err := os.ReadFile(filepath.Join(r.d.Root, rel))
 			if err != nil {
 				t.Fatalf("verified artifact %q: %v", rel, err)
 			}
@@ -129,8 +130,11 @@ func FuzzReadArrays(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	if err := os.MkdirAll(d.Path("arr"), 0o755); err != nil {
-		f.Fatal(err)
+	fa, ia := d.Extract("m").Logits(), d.Cluster("m").Assign()
+	for _, a := range []File{fa.File, ia.File} {
+		if err := a.MkdirParent(); err != nil {
+			f.Fatal(err)
+		}
 	}
 	f.Add([]byte{0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 192, 127}, 3) // 1, 2, NaN
 	f.Add([]byte{1, 0, 0, 0, 255, 255, 255, 255}, -1)
@@ -139,21 +143,22 @@ func FuzzReadArrays(f *testing.F) {
 	f.Add([]byte{}, 0)
 	f.Add([]byte{}, -1)
 	f.Fuzz(func(t *testing.T, data []byte, want int) {
-		const rel = "arr/v.bin"
 		// Written plainly: the atomic writer's fsyncs would make each call
 		// take milliseconds, and the reader is what is fuzzed here.
-		if err := os.WriteFile(d.Path(rel), data, 0o644); err != nil {
-			t.Fatal(err)
+		for _, a := range []File{fa.File, ia.File} {
+			if err := os.WriteFile(a.Path(), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		ok := len(data)%4 == 0 && (want < 0 || len(data) == 4*want)
-		fs, err := d.ReadFloat32s(rel, want)
-		is, err2 := d.ReadInt32s(rel, want)
-		for _, e := range []error{err, err2} {
+		fs, err := fa.Read(want)
+		is, err2 := ia.Read(want)
+		for k, e := range []error{err, err2} {
 			if (e == nil) != ok {
 				t.Fatalf("%d bytes, want %d: error %v", len(data), want, e)
 			}
-			if e != nil && !strings.Contains(e.Error(), d.Path(rel)) {
-				t.Fatalf("error %q does not name the file", e)
+			if p := []string{fa.Path(), ia.Path()}[k]; e != nil && !strings.Contains(e.Error(), p) {
+				t.Fatalf("error %q does not name the file %s", e, p)
 			}
 		}
 		if !ok {

@@ -13,7 +13,7 @@ import (
 // The kernel drops the lock when the process dies, so a killed run never
 // leaves it stuck. Call the returned function to release it.
 func (d *Dir) Lock() (func(), error) {
-	p := filepath.Join(d.Root, ".lock")
+	p := d.LockFile().Path()
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", p, err)

@@ -18,11 +18,12 @@ import (
 // slowMask returns, per training example, 1 if it is in method's slow
 // cluster, 0 if in the fast one, -1 if its class was not split.
 func (e *Env) slowMask(method string, d *Data) ([]int8, error) {
-	var cf ClusterFile
-	if err := e.Dir.ReadJSON("cluster/"+method+"/clusters.json", &cf); err != nil {
+	cd := e.Dir.Cluster(method)
+	cf, err := cd.Clusters().Read()
+	if err != nil {
 		return nil, err
 	}
-	assign, err := e.Dir.ReadInt32s("cluster/"+method+"/assign.i32", d.Train.Len())
+	assign, err := cd.Assign().Read(d.Train.Len())
 	if err != nil {
 		return nil, err
 	}
@@ -54,23 +55,23 @@ func (e *Env) reportLearning(md *strings.Builder, d *Data) error {
 	md.WriteString("\n## Learning statistics per cluster (Tables 2-3)\n\nPer training example, at the end of each epoch (inference mode; an upsampled example counts once): forgetting score (correct -> incorrect transitions), first epoch learned, epoch learned for good (after its last misclassification). Mean ± std over the cluster's examples; \"never\" counts examples not learned (for good) by the end.\n\n")
 	md.WriteString("| run | cluster | examples | forgetting score | first learned | learned for good | never learned for good |\n|---|---|---|---|---|---|---|\n")
 	for _, run := range o.Runs() {
-		if run.BetaD != 0 && o.Toy != nil && run.BetaD != o.Toy.BetaD {
+		if run.BetaD != o.MainBetaD() {
 			continue
 		}
 		mask, err := e.slowMask(run.Method, d)
 		if err != nil {
 			return err
 		}
-		dir := "retrain/" + run.ID
-		forget, err := e.Dir.ReadInt32s(dir+"/forgetting.i32", d.Train.Len())
+		rt := e.Dir.Retrain(run.ID)
+		forget, err := rt.Forgetting().Read(d.Train.Len())
 		if err != nil {
 			return err
 		}
-		first, err := e.Dir.ReadInt32s(dir+"/first_learned.i32", d.Train.Len())
+		first, err := rt.FirstLearned().Read(d.Train.Len())
 		if err != nil {
 			return err
 		}
-		good, err := e.Dir.ReadInt32s(dir+"/learned_for_good.i32", d.Train.Len())
+		good, err := rt.LearnedForGood().Read(d.Train.Len())
 		if err != nil {
 			return err
 		}
@@ -117,7 +118,7 @@ func (e *Env) reportPCA(md *strings.Builder, d *Data) ([]string, error) {
 	}
 	md.WriteString("\n\n")
 	for _, method := range o.ProbeMethods() {
-		logits, err := e.Dir.ReadFloat32s("extract/"+method+"/logits.f32", n*c)
+		logits, err := e.Dir.Extract(method).Logits().Read(n * c)
 		if err != nil {
 			return nil, err
 		}
@@ -165,8 +166,9 @@ func (e *Env) reportPCA(md *strings.Builder, d *Data) ([]string, error) {
 					keep = append(keep, g)
 				}
 			}
-			rel := fmt.Sprintf("plots/pca_%s_class%d.png", method, k)
-			if err := plots.Scatter(e.Dir.Path(rel), fmt.Sprintf("%s, class %d: logits at t", method, k), "PC1", "PC2", keep); err != nil {
+			pf := e.Dir.Plot(fmt.Sprintf("pca_%s_class%d", method, k))
+			rel := pf.Rel()
+			if err := plots.Scatter(pf.Path(), fmt.Sprintf("%s, class %d: logits at t", method, k), "PC1", "PC2", keep); err != nil {
 				return nil, err
 			}
 			arts = append(arts, rel)
@@ -174,7 +176,7 @@ func (e *Env) reportPCA(md *strings.Builder, d *Data) ([]string, error) {
 				fmt.Fprintf(md, "![PCA %s class %d](%s)\n", method, k, rel)
 			}
 		}
-		fmt.Fprintf(md, "\nAll classes: `plots/pca_%s_class*.png`.\n\n", method)
+		fmt.Fprintf(md, "\nAll classes: `%s`.\n\n", e.Dir.Plot("pca_"+method+"_class*").Rel())
 	}
 	return arts, nil
 }
@@ -184,12 +186,12 @@ func (e *Env) reportCurveWithT(md *strings.Builder) ([]string, error) {
 	var arts []string
 	md.WriteString("\n## Choosing the separating epoch (Fig. 15a)\n\n")
 	for _, method := range e.Opts.ProbeMethods() {
-		var s ProbeSummary
-		if err := e.Dir.ReadJSON("probe/"+method+"/summary.json", &s); err != nil {
+		s, err := e.Dir.Probe(method).Summary().Read()
+		if err != nil {
 			return nil, err
 		}
 		// The full-length baseline curve shows what follows t.
-		c, err := e.readCurves("retrain/" + method + "/curves.csv")
+		c, err := e.Dir.Retrain(method).Curves().Read()
 		if err != nil {
 			return nil, err
 		}
@@ -197,8 +199,9 @@ func (e *Env) reportCurveWithT(md *strings.Builder) ([]string, error) {
 		for i, st := range c {
 			x[i], y[i] = float64(st.Epoch), 100*(1-st.Accuracy)
 		}
-		rel := "plots/train_error_t_" + method + ".png"
-		if err := plots.LinesWithMarker(e.Dir.Path(rel), "Training error of "+method+" with the separating epoch", "epoch", "training error (%)",
+		pf := e.Dir.Plot("train_error_t_" + method)
+		rel := pf.Rel()
+		if err := plots.LinesWithMarker(pf.Path(), "Training error of "+method+" with the separating epoch", "epoch", "training error (%)",
 			[]plots.Series{{Name: method + " baseline", X: x, Y: y}}, float64(s.SeparateEpoch), fmt.Sprintf("t = %d", s.SeparateEpoch)); err != nil {
 			return nil, err
 		}
@@ -256,8 +259,9 @@ func (e *Env) reportGrid(md *strings.Builder, d *Data) ([]string, error) {
 				col[g]++
 			}
 		}
-		rel := "plots/examples_" + method + ".png"
-		if err := e.Dir.Write(rel, func(wr io.Writer) error { return png.Encode(wr, img) }); err != nil {
+		pf := e.Dir.Plot("examples_" + method)
+		rel := pf.Rel()
+		if err := pf.Write(func(wr io.Writer) error { return png.Encode(wr, img) }); err != nil {
 			return nil, err
 		}
 		arts = append(arts, rel)

@@ -7,6 +7,7 @@ import (
 	"github.com/useful-pipeline/useful-pipeline/dataset"
 	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
 	"github.com/useful-pipeline/useful-pipeline/dataset/toy"
+	"github.com/useful-pipeline/useful-pipeline/options"
 	"github.com/useful-pipeline/useful-pipeline/sampler"
 )
 
@@ -22,10 +23,12 @@ type Data struct {
 	Flipped []int
 }
 
-// toyConfig is the toy distribution of the options at slow-feature strength betaD.
+// toyConfig is the toy distribution of the options at slow-feature
+// strength betaD; its constants are the paper's (toy.DefaultConfig).
 func (e *Env) toyConfig(betaD float64) toy.Config {
-	t := e.Opts.Toy
-	return toy.Config{N: t.N, D: t.D, P: t.P, BetaE: t.BetaE, BetaD: betaD, Alpha: t.Alpha, NoiseStd: t.NoiseStd, Seed: e.Opts.Seed}
+	c := toy.DefaultConfig()
+	c.N, c.BetaD, c.Seed = e.Opts.Toy.N, betaD, e.Opts.Seed
+	return c
 }
 
 // Data returns the run's data; betaD selects the toy variant (ignored for
@@ -37,7 +40,7 @@ func (e *Env) Data(betaD float64) (*Data, error) {
 	}
 	o := e.Opts
 	var d *Data
-	if o.Dataset == "toy" {
+	if o.Dataset == options.Toy {
 		train, test, tt, _, err := toy.GenerateSplit(e.toyConfig(betaD))
 		if err != nil {
 			return nil, err
@@ -75,13 +78,7 @@ func (e *Env) Data(betaD float64) (*Data, error) {
 }
 
 // MainData is the data the probe and USEFUL runs use.
-func (e *Env) MainData() (*Data, error) {
-	b := 0.0
-	if e.Opts.Toy != nil {
-		b = e.Opts.Toy.BetaD
-	}
-	return e.Data(b)
-}
+func (e *Env) MainData() (*Data, error) { return e.Data(e.Opts.MainBetaD()) }
 
 // augmenter is the training-time transformation of --augment followed by
 // the normalisation; nil for the toy data.

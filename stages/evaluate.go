@@ -3,46 +3,36 @@ package stages
 import (
 	"fmt"
 	"math"
-	"path/filepath"
+
+	"github.com/useful-pipeline/useful-pipeline/rundir"
 )
 
-// EvalResult is evaluate/<run>.json.
-type EvalResult struct {
-	Run             string  `json:"run"`
-	TestAccuracyPct float64 `json:"test_accuracy_pct"`
-	TestErrorPct    float64 `json:"test_error_pct"`
-	TestLoss        float64 `json:"test_loss"`
-	NumTest         int     `json:"num_test"`
-	// L1Norm is sum |w| over the final trainable parameters (Fig. 10).
-	L1Norm float64 `json:"l1_norm"`
-	// Sharpness is the Hessian spectrum on the training sample (Table 1).
-	Sharpness *Sharpness `json:"sharpness,omitempty"`
-}
-
-// Evaluate computes the test accuracy and loss of every run's final weights.
-func (e *Env) Evaluate() error {
-	_, m, err := e.begin("evaluate")
+// Evaluate computes the test accuracy and loss of every run's final
+// weights, their L1 norm and, with --sharpness, the Hessian spectrum:
+// evaluate/<run>.json (see rundir.Layout).
+func (e *Env) Evaluate() ([]string, error) {
+	_, m, err := e.mainModel()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer m.Close()
 	var arts []string
 	for _, run := range e.Opts.Runs() {
 		d, err := e.Data(run.BetaD)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := m.Restore(filepath.Join(e.Dir.Path("retrain", run.ID, "ckpt"), ckptPrefix)); err != nil {
-			return err
+		if err := m.Restore(e.Dir.Retrain(run.ID).Checkpoint().Prefix()); err != nil {
+			return nil, err
 		}
 		ev, err := evalSet(m, d.Test, d.Norm)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		r := EvalResult{Run: run.ID, NumTest: d.Test.Len()}
+		r := rundir.EvalResult{Run: run.ID, NumTest: d.Test.Len()}
 		params, err := m.Params()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, w := range params {
 			r.L1Norm += math.Abs(float64(w))
@@ -50,7 +40,7 @@ func (e *Env) Evaluate() error {
 		if e.Opts.Sharpness {
 			x, y, n := e.sharpnessSample(d)
 			if r.Sharpness, err = e.sharpness(m, x, y, n); err != nil {
-				return fmt.Errorf("run %s: sharpness: %w", run.ID, err)
+				return nil, fmt.Errorf("run %s: sharpness: %w", run.ID, err)
 			}
 		}
 		correct := 0
@@ -61,12 +51,12 @@ func (e *Env) Evaluate() error {
 		r.TestLoss /= float64(d.Test.Len())
 		r.TestAccuracyPct = 100 * float64(correct) / float64(d.Test.Len())
 		r.TestErrorPct = 100 - r.TestAccuracyPct
-		rel := "evaluate/" + run.ID + ".json"
-		if err := e.Dir.WriteJSON(rel, r); err != nil {
-			return err
+		out := e.Dir.Evaluate(run.ID)
+		if err := out.Write(r); err != nil {
+			return nil, err
 		}
-		e.logf("evaluate/%s: test accuracy %.2f%%", run.ID, r.TestAccuracyPct)
-		arts = append(arts, rel)
+		e.logf("%s: test accuracy %.2f%%", out.Rel(), r.TestAccuracyPct)
+		arts = append(arts, out.Rel())
 	}
-	return e.Complete("evaluate", arts)
+	return arts, nil
 }

@@ -16,7 +16,8 @@ type LearnStats struct {
 	LastWrong []int32 `json:"last_wrong"`
 }
 
-func newLearnStats(n int) *LearnStats {
+// NewLearnStats returns the statistics of n examples before the first epoch.
+func NewLearnStats(n int) *LearnStats {
 	l := &LearnStats{Prev: make([]int8, n), Forget: make([]int32, n), First: make([]int32, n), LastWrong: make([]int32, n)}
 	for i := range l.First {
 		l.First[i] = -1

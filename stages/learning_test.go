@@ -17,7 +17,7 @@ func TestLearnStatsHandMadeTrajectory(t *testing.T) {
 		{1, 1, 1, 0, 1},
 		{1, 1, 1, 0, 0},
 	}
-	l := newLearnStats(5)
+	l := NewLearnStats(5)
 	for e, row := range traj {
 		if err := l.Update(row, e+1); err != nil {
 			t.Fatal(err)

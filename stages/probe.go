@@ -2,13 +2,13 @@ package stages
 
 import (
 	"fmt"
-	"github.com/useful-pipeline/useful-pipeline/augment"
-	"github.com/useful-pipeline/useful-pipeline/config"
-	"os"
-	"path/filepath"
 
+	"github.com/useful-pipeline/useful-pipeline/augment"
 	"github.com/useful-pipeline/useful-pipeline/dataset"
 	"github.com/useful-pipeline/useful-pipeline/graphs"
+	"github.com/useful-pipeline/useful-pipeline/options"
+	"github.com/useful-pipeline/useful-pipeline/rundir"
+	"github.com/useful-pipeline/useful-pipeline/train"
 )
 
 const evalBatch = 1000
@@ -34,110 +34,113 @@ func evalSet(m *graphs.Model, ds *dataset.Dataset, norm *augment.Normalize) (*gr
 	return out, nil
 }
 
-// ensureW0 writes W0 (the seeded initial weights) to w0/ once and restores
-// m to it. Every run of the report starts from this W0.
-func (e *Env) ensureW0(m *graphs.Model) error {
-	if _, err := os.Stat(filepath.Join(e.Dir.Path("w0"), "state.json")); err != nil {
-		if err := m.Reset(int64(e.Opts.Seed)); err != nil {
-			return err
+// AutoSeparateDrop is the threshold of the rule of --separate-epoch auto:
+// an epoch e is "fast" when its drop in training error, err(e-1) - err(e),
+// is at least this fraction of err(e-1); t is the first epoch after a fast
+// epoch whose drop is below it ("when the per-epoch drop of training error
+// starts to shrink", paper Section 4 and Fig. 15a).
+const AutoSeparateDrop = 0.10
+
+// AutoSeparateEpoch applies the rule to training errors err[0] (after epoch
+// 1), err[1], ...; ok is false while no epoch satisfies it yet. Waiting for
+// a fast epoch first keeps the rule from firing before learning starts (the
+// toy data's error falls slowly at first).
+func AutoSeparateEpoch(err []float64) (t int, ok bool) {
+	fast := false
+	for e := 1; e < len(err); e++ {
+		if err[e-1]-err[e] >= AutoSeparateDrop*err[e-1] {
+			fast = true
+			continue
 		}
-		if err := e.saveCheckpoint(m, "w0", trainState{Name: "w0"}); err != nil {
-			return err
+		if fast {
+			return e + 1, true
 		}
 	}
-	return m.Restore(filepath.Join(e.Dir.Path("w0"), ckptPrefix))
+	return 0, false
 }
 
+var autoRule = fmt.Sprintf("t = first epoch e with err(e-1) - err(e) < %g * err(e-1) after an epoch whose drop was at least that, on the probe's per-epoch training error", AutoSeparateDrop)
+
 // Probe trains each USEFUL method for t (--separate-epoch) epochs from W0,
+// or with --separate-epoch auto until the rule fires (at most T-1 epochs),
 // recording after every epoch the loss and correctness of every training
-// example (inference mode, no augmentation), and keeps the weights at t.
-//
-// Layout, per method: probe/<method>/per_example_loss.f32 and
-// per_example_correct.i32 hold t*N values, epoch-major (row e-1 is the state
-// after epoch e, column i is training example i); curves.csv; ckpt/ holds
-// the weights after epoch t.
-func (e *Env) Probe() error {
-	d, m, err := e.begin("probe")
+// example (inference mode, no augmentation), and keeps the weights at t:
+// probe/<method>/ (see rundir.Layout).
+func (e *Env) Probe() ([]string, error) {
+	d, m, err := e.mainModel()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer m.Close()
 	aug, err := e.augmenter(d)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	arts := []string{"w0"}
-	for _, method := range e.Opts.ProbeMethods() {
+	o := e.Opts
+	arts := []string{e.Dir.W0().Rel()}
+	for _, method := range o.ProbeMethods() {
 		if err := e.ensureW0(m); err != nil {
-			return err
+			return nil, err
 		}
-		t := e.Opts.SeparateEpoch
-		var stop func([]EpochStats) bool
-		if e.Opts.AutoSeparate {
-			t = e.Opts.Epochs - 1
-			stop = func(c []EpochStats) bool {
-				_, ok := config.AutoSeparateEpoch(trainingErrors(c))
-				return ok
-			}
+		pd := e.Dir.Probe(method)
+		t := o.SeparateEpoch.Epoch
+		if o.SeparateEpoch.Auto {
+			t = o.Epochs - 1
 		}
 		n := d.Train.Len()
 		loss := make([]float32, 0, t*n)
 		correct := make([]int32, 0, t*n)
-		job := trainJob{name: "probe/" + method, method: method, data: d.Train, epochs: t, augment: aug, stop: stop,
-			afterEpoch: func(m *graphs.Model, epoch int, st *EpochStats) error {
-				ev, err := evalSet(m, d.Train, d.Norm)
-				if err != nil {
-					return err
-				}
-				loss = append(loss, ev.Loss...)
-				correct = append(correct, ev.Correct...)
-				return e.toyFeatures(m, st)
-			}}
-		curves, err := e.train(m, job)
+		l, err := e.newLoop(m, trainJob{name: pd.Rel(), method: method, data: d.Train, epochs: t, augment: aug})
 		if err != nil {
-			return err
+			return nil, err
 		}
+		l.OnMeasure(func(st *train.State, row *rundir.EpochStats) error {
+			ev, err := evalSet(m, d.Train, d.Norm)
+			if err != nil {
+				return err
+			}
+			loss = append(loss, ev.Loss...)
+			correct = append(correct, ev.Correct...)
+			return e.toyFeatures(m, row)
+		})
+		if o.SeparateEpoch.Auto {
+			l.StopWhen(func(st *train.State) bool {
+				_, ok := AutoSeparateEpoch(trainingErrors(st.Curves))
+				return ok
+			})
+		}
+		st, err := l.Run()
+		if err != nil {
+			return nil, err
+		}
+		curves := st.Curves
 		t = len(curves)
-		dir := "probe/" + method
-		if err := e.Dir.WriteJSON(dir+"/summary.json", ProbeSummary{Method: method, SeparateEpoch: t, Auto: e.Opts.AutoSeparate,
+		if err := pd.Summary().Write(rundir.ProbeSummary{Method: method, SeparateEpoch: t, Auto: o.SeparateEpoch.Auto,
 			Rule: autoRule, TrainingErrorPct: pct(trainingErrors(curves))}); err != nil {
-			return err
+			return nil, err
 		}
-		if err := e.saveCheckpoint(m, dir+"/ckpt", trainState{Name: job.name, Next: t, Curves: curves}); err != nil {
-			return err
+		if err := pd.Checkpoint().Write(m.Save, rundir.TrainState{Name: pd.Rel(), Next: t, Curves: curves}); err != nil {
+			return nil, err
 		}
-		if err := e.Dir.WriteFloat32s(dir+"/per_example_loss.f32", loss); err != nil {
-			return err
+		if err := pd.Loss().Write(loss); err != nil {
+			return nil, err
 		}
-		if err := e.Dir.WriteInt32s(dir+"/per_example_correct.i32", correct); err != nil {
-			return err
+		if err := pd.Correct().Write(correct); err != nil {
+			return nil, err
 		}
-		if err := e.writeCurves(dir+"/curves.csv", curves); err != nil {
-			return err
+		if err := pd.Curves().Write(curves); err != nil {
+			return nil, err
 		}
-		last := curves[len(curves)-1]
-		e.logf("probe/%s: %d epochs, training error at t: %.2f%%", method, t, 100*(1-last.Accuracy))
-		arts = append(arts, dir)
+		e.logf("%s: %d epochs, training error at t: %.2f%%", pd.Rel(), t, 100*curves[t-1].TrainingError())
+		arts = append(arts, pd.Rel())
 	}
-	return e.Complete("probe", arts)
+	return arts, nil
 }
 
-// ProbeSummary is probe/<method>/summary.json: the separating epoch t the
-// probe stopped at (given, or chosen by the rule of --separate-epoch auto).
-type ProbeSummary struct {
-	Method           string    `json:"method"`
-	SeparateEpoch    int       `json:"separate_epoch"`
-	Auto             bool      `json:"auto"`
-	Rule             string    `json:"rule"`
-	TrainingErrorPct []float64 `json:"training_error_pct"`
-}
-
-var autoRule = fmt.Sprintf("t = first epoch e with err(e-1) - err(e) < %g * err(e-1) after an epoch whose drop was at least that, on the probe's per-epoch training error", config.AutoSeparateDrop)
-
-func trainingErrors(c []EpochStats) []float64 {
+func trainingErrors(c []rundir.EpochStats) []float64 {
 	out := make([]float64, len(c))
 	for i, s := range c {
-		out[i] = 1 - s.Accuracy
+		out[i] = s.TrainingError()
 	}
 	return out
 }
@@ -150,20 +153,18 @@ func pct(x []float64) []float64 {
 	return out
 }
 
-// separateEpoch is the t the probe of method used.
+// separateEpoch is the t the probe of method used (its summary is the one
+// place t is stored).
 func (e *Env) separateEpoch(method string) (int, error) {
-	var s ProbeSummary
-	if err := e.Dir.ReadJSON("probe/"+method+"/summary.json", &s); err != nil {
-		return 0, err
-	}
-	return s.SeparateEpoch, nil
+	s, err := e.Dir.Probe(method).Summary().Read()
+	return s.SeparateEpoch, err
 }
 
 // toyFeatures records G_e = max_j <w_j, v_e> and G_d = max_j <w_j, v_d> of
 // toy_cnn (v_e = e_0, v_d = e_1; filters are the columns of the d x J
 // "filters" parameter).
-func (e *Env) toyFeatures(m *graphs.Model, st *EpochStats) error {
-	if e.Opts.Dataset != "toy" {
+func (e *Env) toyFeatures(m *graphs.Model, row *rundir.EpochStats) error {
+	if e.Opts.Dataset != options.Toy {
 		return nil
 	}
 	man := m.Manifest()
@@ -182,19 +183,6 @@ func (e *Env) toyFeatures(m *graphs.Model, st *EpochStats) error {
 		ge = max(ge, float64(w[k]))
 		gd = max(gd, float64(w[j+k]))
 	}
-	st.Features = map[string]float64{"G_e": ge, "G_d": gd}
+	row.Features = map[string]float64{"G_e": ge, "G_d": gd}
 	return nil
-}
-
-func (e *Env) writeCurves(rel string, curves []EpochStats) error {
-	var b []byte
-	b = append(b, "epoch,lr,loss,accuracy,train_error_pct,seconds,G_e,G_d\n"...)
-	for _, c := range curves {
-		ge, gd := "", ""
-		if c.Features != nil {
-			ge, gd = fmt.Sprintf("%.6g", c.Features["G_e"]), fmt.Sprintf("%.6g", c.Features["G_d"])
-		}
-		b = fmt.Appendf(b, "%d,%.6g,%.6g,%.6g,%.4f,%.4f,%s,%s\n", c.Epoch, c.LR, c.Loss, c.Accuracy, 100*(1-c.Accuracy), c.Seconds, ge, gd)
-	}
-	return e.Dir.WriteFile(rel, b)
 }

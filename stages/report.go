@@ -1,115 +1,60 @@
 package stages
 
 import (
-	"encoding/csv"
 	"fmt"
 	"image/color"
-	"math"
-	"os"
-	"strconv"
 	"strings"
 
-	"github.com/useful-pipeline/useful-pipeline/config"
+	toydata "github.com/useful-pipeline/useful-pipeline/dataset/toy"
 	"github.com/useful-pipeline/useful-pipeline/graphs"
+	"github.com/useful-pipeline/useful-pipeline/options"
 	"github.com/useful-pipeline/useful-pipeline/plots"
+	"github.com/useful-pipeline/useful-pipeline/rundir"
 )
-
-// RunMetrics is one entry of metrics.json "runs".
-type RunMetrics struct {
-	ID                string   `json:"id"`
-	Method            string   `json:"method"`
-	Useful            bool     `json:"useful"`
-	BetaD             *float64 `json:"beta_d,omitempty"`
-	TestAccuracyPct   float64  `json:"test_accuracy_pct"`
-	TestErrorPct      float64  `json:"test_error_pct"`
-	TrainSeconds      float64  `json:"train_seconds"`
-	UpsampledFraction *float64 `json:"upsampled_fraction,omitempty"`
-	SeparateEpoch     *int     `json:"separate_epoch,omitempty"`
-	// ProbeSeconds is the train-step time of the probe (t epochs) that a
-	// USEFUL or baseline-selection run needed first.
-	ProbeSeconds *float64 `json:"probe_seconds,omitempty"`
-	// L1Norm is sum |w| of the final weights (Fig. 10).
-	L1Norm float64 `json:"l1_norm"`
-	// Sharpness is lambda_max and lambda_max/lambda_5 (Table 1).
-	Sharpness *Sharpness `json:"sharpness,omitempty"`
-}
-
-// ToyMetrics is metrics.json "toy": the slow cluster against the ground
-// truth (training examples without the fast feature).
-type ToyMetrics struct {
-	SlowClusterPrecision float64            `json:"slow_cluster_precision"`
-	SlowClusterRecall    float64            `json:"slow_cluster_recall"`
-	PerMethod            map[string]PrecRec `json:"per_method"`
-	InitStd              float64            `json:"init_std"`
-	// EarlyGapShare is the share of the early iterations (until GD's G_e
-	// reaches half its final value) at which
-	// S_e - S_d (SAM) < G_e - G_d (GD), at the main beta_d.
-	EarlyGapShare *float64 `json:"early_gap_share,omitempty"`
-}
-
-// PrecRec is the precision and recall of one method's slow cluster.
-type PrecRec struct {
-	Precision float64 `json:"precision"`
-	Recall    float64 `json:"recall"`
-	Upsampled int     `json:"upsampled"`
-	NoFast    int     `json:"without_fast_feature"`
-}
-
-// Metrics is metrics.json.
-type Metrics struct {
-	Dataset string       `json:"dataset"`
-	Model   string       `json:"model"`
-	Seed    uint64       `json:"seed"`
-	Epochs  int          `json:"epochs"`
-	Runs    []RunMetrics `json:"runs"`
-	Toy     *ToyMetrics  `json:"toy,omitempty"`
-}
 
 // paperToy holds the paper's toy accuracies (Section 5.1, Fig. 3c).
 var paperToy = map[string]string{"sgd@0.2": "95.21", "sam@0.2": "96.90", "sgd@0.4": "96.90", "sam@0.4": "99.49"}
 
 // Report gathers every run into metrics.json, report.md and plots/*.png.
-func (e *Env) Report() error {
-	if err := e.CheckInputs("report"); err != nil {
-		return err
-	}
+func (e *Env) Report() ([]string, error) {
 	o := e.Opts
-	met := Metrics{Dataset: o.Dataset, Model: o.Model, Seed: o.Seed, Epochs: o.Epochs}
-	curves := map[string][]EpochStats{}
+	met := rundir.Metrics{Dataset: o.Dataset, Model: o.Model, Seed: o.Seed, Epochs: o.Epochs}
+	curves := map[string][]rundir.EpochStats{}
 	for _, run := range o.Runs() {
-		var ev EvalResult
-		if err := e.Dir.ReadJSON("evaluate/"+run.ID+".json", &ev); err != nil {
-			return err
-		}
-		var rs RetrainSummary
-		if err := e.Dir.ReadJSON("retrain/"+run.ID+"/summary.json", &rs); err != nil {
-			return err
-		}
-		c, err := e.readCurves("retrain/" + run.ID + "/curves.csv")
+		ev, err := e.Dir.Evaluate(run.ID).Read()
 		if err != nil {
-			return err
+			return nil, err
+		}
+		rt := e.Dir.Retrain(run.ID)
+		rs, err := rt.Summary().Read()
+		if err != nil {
+			return nil, err
+		}
+		c, err := rt.Curves().Read()
+		if err != nil {
+			return nil, err
 		}
 		curves[run.ID] = c
-		rm := RunMetrics{ID: run.ID, Method: run.Method, Useful: run.Useful, TestAccuracyPct: ev.TestAccuracyPct,
+		rm := rundir.RunMetrics{ID: run.ID, Method: run.Method, Useful: run.Useful, TestAccuracyPct: ev.TestAccuracyPct,
 			TestErrorPct: ev.TestErrorPct, TrainSeconds: rs.TrainSeconds, L1Norm: ev.L1Norm, Sharpness: ev.Sharpness}
-		if o.Dataset == "toy" {
+		if o.Dataset == options.Toy {
 			b := run.BetaD
 			rm.BetaD = &b
 		}
 		if run.Useful {
-			var s ResampleSummary
-			if err := e.Dir.ReadJSON(resampleDir(run.Method, run.Selection)+"/summary.json", &s); err != nil {
-				return err
+			s, err := e.Dir.Resample(run.Method, run.Selection).Summary().Read()
+			if err != nil {
+				return nil, err
 			}
 			f := s.UpsampledFraction
 			t, err := e.separateEpoch(run.Method)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			rm.UpsampledFraction, rm.SeparateEpoch = &f, &t
-			pc, err := e.readCurves("probe/" + run.Method + "/curves.csv")
+			pc, err := e.Dir.Probe(run.Method).Curves().Read()
 			if err != nil {
-				return err
+				return nil, err
 			}
 			ps := 0.0
 			for _, c := range pc {
@@ -122,18 +67,18 @@ func (e *Env) Report() error {
 	var md strings.Builder
 	fmt.Fprintf(&md, "# USEFUL report: %s, %s\n\n", o.Dataset, o.Model)
 	batch := fmt.Sprint(o.BatchSize)
-	if o.FullBatch {
+	if o.BatchSize == 0 {
 		batch = "full (the whole training list)"
 	}
 	fmt.Fprintf(&md, "Seed %d, %d epochs, batch %s, lr %g (%s), momentum %g, weight decay %g, SAM rho %g", o.Seed, o.Epochs, batch, o.LR, o.LRSchedule, o.Momentum, o.WeightDecay, o.Rho)
 	if o.Useful {
-		sep := fmt.Sprint(o.SeparateEpoch)
-		if o.AutoSeparate {
+		sep := fmt.Sprint(o.SeparateEpoch.Epoch)
+		if o.SeparateEpoch.Auto {
 			var ts []string
 			for _, m := range o.ProbeMethods() {
 				t, err := e.separateEpoch(m)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				ts = append(ts, fmt.Sprintf("%d (%s)", t, m))
 			}
@@ -143,7 +88,7 @@ func (e *Env) Report() error {
 	}
 	md.WriteString(". Every run starts from the same W0 (`w0/`).\n\n")
 	md.WriteString("## Test accuracy\n\n")
-	toy := o.Dataset == "toy"
+	toy := o.Dataset == options.Toy
 	if toy {
 		md.WriteString("| run | beta_d | test accuracy % | test error % | paper accuracy % | upsampled % | train time (s) | time / baseline | L1 norm |\n|---|---|---|---|---|---|---|---|---|\n")
 	} else {
@@ -201,18 +146,18 @@ func (e *Env) Report() error {
 	var arts []string
 	if o.Useful {
 		if err := e.reportClusters(&md, &met); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	plotsMade, err := e.reportPlots(&md, &met, curves)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	arts = append(arts, plotsMade...)
 	if o.Useful {
 		d, err := e.MainData()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, f := range []func(*strings.Builder) ([]string, error){
 			e.reportCurveWithT,
@@ -221,23 +166,23 @@ func (e *Env) Report() error {
 		} {
 			a, err := f(&md)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			arts = append(arts, a...)
 		}
 		if err := e.reportLearning(&md, d); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if err := e.Dir.WriteJSON("metrics.json", met); err != nil {
-		return err
+	mf, rf := e.Dir.Metrics(), e.Dir.Report()
+	if err := mf.Write(met); err != nil {
+		return nil, err
 	}
-	if err := e.Dir.WriteFile("report.md", []byte(md.String())); err != nil {
-		return err
+	if err := rf.WriteBytes([]byte(md.String())); err != nil {
+		return nil, err
 	}
-	arts = append(arts, "metrics.json", "report.md")
-	e.logf("report: %s", e.Dir.Path("report.md"))
-	return e.Complete("report", arts)
+	e.logf("report: %s", rf.Path())
+	return append(arts, mf.Rel(), rf.Rel()), nil
 }
 
 func displayName(id string, toy bool) string {
@@ -251,20 +196,21 @@ func displayName(id string, toy bool) string {
 
 // reportClusters writes the cluster table and, for the toy, the precision
 // and recall of the slow cluster against the examples without the fast feature.
-func (e *Env) reportClusters(md *strings.Builder, met *Metrics) error {
+func (e *Env) reportClusters(md *strings.Builder, met *rundir.Metrics) error {
 	o := e.Opts
 	md.WriteString("\n## Clusters at the separating epoch\n\n| method | class | size | cluster sizes | mean loss per cluster | slow cluster |\n|---|---|---|---|---|---|\n")
 	var hasFast []int32
-	if o.Dataset == "toy" {
+	if o.Dataset == options.Toy {
 		var err error
-		if hasFast, err = e.Dir.ReadInt32s("data/toy_has_fast.i32", -1); err != nil {
+		if hasFast, err = e.Dir.ToyHasFast().Read(-1); err != nil {
 			return err
 		}
-		met.Toy = &ToyMetrics{PerMethod: map[string]PrecRec{}}
+		met.Toy = &rundir.ToyMetrics{PerMethod: map[string]rundir.PrecRec{}}
 	}
 	for _, method := range o.ProbeMethods() {
-		var cf ClusterFile
-		if err := e.Dir.ReadJSON("cluster/"+method+"/clusters.json", &cf); err != nil {
+		cd := e.Dir.Cluster(method)
+		cf, err := cd.Clusters().Read()
+		if err != nil {
 			return err
 		}
 		for _, c := range cf.Classes {
@@ -273,11 +219,11 @@ func (e *Env) reportClusters(md *strings.Builder, met *Metrics) error {
 		if hasFast == nil {
 			continue
 		}
-		slow, err := e.Dir.ReadInt32s("cluster/"+method+"/slow.i32", -1)
+		slow, err := cd.Slow().Read(len(hasFast))
 		if err != nil {
 			return err
 		}
-		pr := PrecRec{Upsampled: len(slow)}
+		pr := rundir.PrecRec{Upsampled: len(slow)}
 		tp := 0
 		for _, i := range slow {
 			if hasFast[i] == 0 {
@@ -312,9 +258,9 @@ func (e *Env) reportClusters(md *strings.Builder, met *Metrics) error {
 
 // reportPlots draws training curves and, for the toy, the Fig. 3-style
 // feature curves; it returns the artifacts written.
-func (e *Env) reportPlots(md *strings.Builder, met *Metrics, curves map[string][]EpochStats) ([]string, error) {
+func (e *Env) reportPlots(md *strings.Builder, met *rundir.Metrics, curves map[string][]rundir.EpochStats) ([]string, error) {
 	o := e.Opts
-	toy := o.Dataset == "toy"
+	toy := o.Dataset == options.Toy
 	var arts []string
 	var loss, errs []plots.Series
 	for _, run := range o.Runs() {
@@ -332,21 +278,27 @@ func (e *Env) reportPlots(md *strings.Builder, met *Metrics, curves map[string][
 		xl = "iteration (full-batch GD step)"
 	}
 	md.WriteString("\n## Training curves\n\n")
-	if err := os.MkdirAll(e.Dir.Path("plots"), 0o755); err != nil {
+	lossPlot, errPlot := e.Dir.Plot("train_loss"), e.Dir.Plot("train_error")
+	if err := lossPlot.MkdirParent(); err != nil {
 		return nil, err
 	}
-	if err := plots.Lines(e.Dir.Path("plots/train_loss.png"), "Training loss", xl, "mean training loss", loss); err != nil {
+	if err := plots.Lines(lossPlot.Path(), "Training loss", xl, "mean training loss", loss); err != nil {
 		return nil, err
 	}
-	if err := plots.Lines(e.Dir.Path("plots/train_error.png"), "Training error", xl, "training error (%)", errs); err != nil {
+	if err := plots.Lines(errPlot.Path(), "Training error", xl, "training error (%)", errs); err != nil {
 		return nil, err
 	}
-	arts = append(arts, "plots/train_loss.png", "plots/train_error.png")
-	md.WriteString("![training loss](plots/train_loss.png)\n\n![training error](plots/train_error.png)\n")
+	arts = append(arts, lossPlot.Rel(), errPlot.Rel())
+	fmt.Fprintf(md, "![training loss](%s)\n\n![training error](%s)\n", lossPlot.Rel(), errPlot.Rel())
 	if !toy {
 		return arts, nil
 	}
-	man, err := graphs.ReadManifest(e.ModelDir([]int{o.Toy.P, o.Toy.D}, 2))
+	tc := toydata.DefaultConfig()
+	filters := 0
+	man, err := graphs.ReadManifest(e.ModelDir([]int{tc.P, tc.D}, 2))
+	if err == nil && len(man.Params) > 0 && len(man.Params[0].Shape) == 2 {
+		filters = man.Params[0].Shape[1]
+	}
 	if err == nil {
 		if v, ok := man.Options["init_std"].(float64); ok && met.Toy != nil {
 			met.Toy.InitStd = v
@@ -387,12 +339,12 @@ func (e *Env) reportPlots(md *strings.Builder, met *Metrics, curves map[string][
 		if len(series) == 0 {
 			continue
 		}
-		rel := fmt.Sprintf("plots/toy_features_beta_d_%g.png", b)
-		if err := plots.Lines(e.Dir.Path(rel), fmt.Sprintf("Feature learning, beta_d = %g", b), "iteration", "max_j <w_j, v>", series); err != nil {
+		fp := e.Dir.Plot(fmt.Sprintf("toy_features_beta_d_%g", b))
+		if err := plots.Lines(fp.Path(), fmt.Sprintf("Feature learning, beta_d = %g", b), "iteration", "max_j <w_j, v>", series); err != nil {
 			return nil, err
 		}
-		arts = append(arts, rel)
-		fmt.Fprintf(md, "![features beta_d=%g](%s)\n\n", b, rel)
+		arts = append(arts, fp.Rel())
+		fmt.Fprintf(md, "![features beta_d=%g](%s)\n\n", b, fp.Rel())
 		if gd != nil && sd != nil {
 			// The early phase is [1, T0] with T0 the first iteration at which
 			// GD's G_e reaches half its final value (the fast feature's take-off).
@@ -427,7 +379,7 @@ func (e *Env) reportPlots(md *strings.Builder, met *Metrics, curves map[string][
 	}
 	if met.Toy != nil {
 		fmt.Fprintf(md, "toy_cnn: J = %d filters, W0 ~ N(0, %g^2) (see docs/DESIGN.md for the choice), logistic loss, full-batch GD lr %g without momentum, SAM rho %g, %d iterations.\n",
-			o.Toy.Filters, met.Toy.InitStd, o.LR, o.Rho, o.Epochs)
+			filters, met.Toy.InitStd, o.LR, o.Rho, o.Epochs)
 		acc := map[string]float64{}
 		for _, r := range met.Runs {
 			if !r.Useful {
@@ -453,7 +405,7 @@ func (e *Env) reportPlots(md *strings.Builder, met *Metrics, curves map[string][
 }
 
 // geOf returns GD's G_e curve of the baseline at beta_d b.
-func geOf(curves map[string][]EpochStats, o *config.Options, b float64) []float64 {
+func geOf(curves map[string][]rundir.EpochStats, o *options.Options, b float64) []float64 {
 	for _, run := range o.Runs() {
 		if run.Method == "sgd" && !run.Useful && run.BetaD == b {
 			out := make([]float64, len(curves[run.ID]))
@@ -464,38 +416,4 @@ func geOf(curves map[string][]EpochStats, o *config.Options, b float64) []float6
 		}
 	}
 	return nil
-}
-
-func (e *Env) readCurves(rel string) ([]EpochStats, error) {
-	f, err := os.Open(e.Dir.Path(rel))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", e.Dir.Path(rel), err)
-	}
-	var out []EpochStats
-	for i, r := range rows {
-		if i == 0 {
-			continue
-		}
-		if len(r) < 8 {
-			return nil, fmt.Errorf("%s: line %d has %d fields, want 8", e.Dir.Path(rel), i+1, len(r))
-		}
-		num := func(k int) float64 {
-			v, err := strconv.ParseFloat(r[k], 64)
-			if err != nil {
-				return math.NaN()
-			}
-			return v
-		}
-		s := EpochStats{Epoch: int(num(0)), LR: num(1), Loss: num(2), Accuracy: num(3), Seconds: num(5)}
-		if r[6] != "" {
-			s.Features = map[string]float64{"G_e": num(6), "G_d": num(7)}
-		}
-		out = append(out, s)
-	}
-	return out, nil
 }

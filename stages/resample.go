@@ -6,97 +6,74 @@ import (
 	"slices"
 
 	"github.com/useful-pipeline/useful-pipeline/dataset"
+	"github.com/useful-pipeline/useful-pipeline/rundir"
 	"github.com/useful-pipeline/useful-pipeline/sampler"
 )
 
-// ResampleSummary is resample/<method>/summary.json.
-type ResampleSummary struct {
-	Method            string  `json:"method"`
-	Selection         string  `json:"selection,omitempty"`
-	NumTrain          int     `json:"num_train"`
-	NumSlow           int     `json:"num_slow"`
-	Factor            int     `json:"upsample_factor"`
-	ListLength        int     `json:"list_length"`
-	UpsampledFraction float64 `json:"upsampled_fraction"` // num_slow / num_train
-}
-
 // Resample builds the training list of each USEFUL run: every training
-// example once plus each slow example factor-1 more times:
-// resample/<method>/indices.i32 and summary.json.
-func (e *Env) Resample() error {
-	if err := e.CheckInputs("resample"); err != nil {
-		return err
-	}
+// example once plus each slow example factor-1 more times, and those of
+// the baselines: resample/<method>[+<baseline>]/ (see rundir.Layout).
+func (e *Env) Resample() ([]string, error) {
 	d, err := e.MainData()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	o := e.Opts
 	n := d.Train.Len()
 	var arts []string
-	for _, method := range e.Opts.ProbeMethods() {
-		slow32, err := e.Dir.ReadInt32s("cluster/"+method+"/slow.i32", -1)
+	for _, method := range o.ProbeMethods() {
+		slow, err := e.Dir.Cluster(method).Slow().Read(n)
 		if err != nil {
-			return err
-		}
-		slow := make([]int, len(slow32))
-		for i, v := range slow32 {
-			slow[i] = int(v)
+			return nil, err
 		}
 		type selection struct {
 			name   string
 			chosen []int
 		}
 		sels := []selection{{"", slow}}
-		for _, b := range e.Opts.Baselines {
+		for _, b := range o.Baselines {
 			chosen, err := e.baselineSelection(b, method, d, slow)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			sels = append(sels, selection{b, chosen})
 		}
 		for _, sel := range sels {
-			dir := resampleDir(method, sel.name)
-			list := sampler.Upsample(n, sel.chosen, e.Opts.UpsampleFactor)
+			rd := e.Dir.Resample(method, sel.name)
+			list := sampler.Upsample(n, sel.chosen, o.UpsampleFactor)
 			if sel.name == "upweight" {
 				// Same data once each; the slow cluster's loss weight is the factor.
 				list = sampler.Upsample(n, nil, 1)
-				w := make([]float32, n)
-				for i := range w {
-					w[i] = 1
-				}
-				for _, i := range sel.chosen {
-					w[i] = float32(e.Opts.UpsampleFactor)
-				}
-				if err := e.Dir.WriteFloat32s(dir+"/weights.f32", w); err != nil {
-					return err
+				if err := rd.Weights().Write(upweights(n, sel.chosen, o.UpsampleFactor)); err != nil {
+					return nil, err
 				}
 			}
-			l32 := make([]int32, len(list))
-			for i, v := range list {
-				l32[i] = int32(v)
+			if err := rd.Indices().Write(list); err != nil {
+				return nil, err
 			}
-			if err := e.Dir.WriteInt32s(dir+"/indices.i32", l32); err != nil {
-				return err
-			}
-			s := ResampleSummary{Method: method, Selection: sel.name, NumTrain: n, NumSlow: len(sel.chosen), Factor: e.Opts.UpsampleFactor, ListLength: len(list),
+			s := rundir.ResampleSummary{Method: method, Selection: sel.name, NumTrain: n, NumSlow: len(sel.chosen), Factor: o.UpsampleFactor, ListLength: len(list),
 				UpsampledFraction: float64(len(sel.chosen)) / float64(n)}
-			if err := e.Dir.WriteJSON(dir+"/summary.json", s); err != nil {
-				return err
+			if err := rd.Summary().Write(s); err != nil {
+				return nil, err
 			}
-			e.logf("%s: training list of %d (%d selected)", dir, len(list), len(sel.chosen))
-			arts = append(arts, dir)
+			e.logf("%s: training list of %d (%d selected)", rd.Rel(), len(list), len(sel.chosen))
+			arts = append(arts, rd.Rel())
 		}
 	}
-	return e.Complete("resample", arts)
+	return arts, nil
 }
 
-// resampleDir is the folder of a method's training list: resample/<method>
-// for USEFUL, resample/<method>+<baseline> for a baseline selection.
-func resampleDir(method, selection string) string {
-	if selection == "" {
-		return "resample/" + method
+// upweights returns the loss weights of the upweight baseline (Table 5):
+// factor for the chosen examples, 1 for the others.
+func upweights(n int, chosen []int, factor int) []float32 {
+	w := make([]float32, n)
+	for i := range w {
+		w[i] = 1
 	}
-	return "resample/" + method + "+" + selection
+	for _, i := range chosen {
+		w[i] = float32(factor)
+	}
+	return w
 }
 
 // randomLike draws, for every class, as many random examples of that class
@@ -118,6 +95,55 @@ func randomLike(ds *dataset.Dataset, slow []int, seed uint64) []int {
 	return out
 }
 
+// aboveClassMedian returns the examples whose loss is above the median
+// loss of their class (the paper's QUANTILE partition, Table 7), sorted.
+// The median of an even count is the mean of the two middle losses.
+func aboveClassMedian(ds *dataset.Dataset, loss []float32) []int {
+	var out []int
+	for _, members := range ds.ClassIndices() {
+		if len(members) == 0 {
+			continue
+		}
+		ls := make([]float64, len(members))
+		for k, i := range members {
+			ls[k] = float64(loss[i])
+		}
+		sorted := slices.Clone(ls)
+		slices.Sort(sorted)
+		med := sorted[len(sorted)/2]
+		if len(sorted)%2 == 0 {
+			med = (sorted[len(sorted)/2-1] + sorted[len(sorted)/2]) / 2
+		}
+		for k, i := range members {
+			if ls[k] > med {
+				out = append(out, i)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// misclassified returns the examples whose logits' argmax (the first
+// largest) is not their label (the MISCLASSIFICATION partition, Table 7).
+func misclassified(ds *dataset.Dataset, logits []float32) []int {
+	c := ds.NumClasses
+	var out []int
+	for i := range ds.Len() {
+		row := logits[i*c : (i+1)*c]
+		best := 0
+		for k := 1; k < c; k++ {
+			if row[k] > row[best] {
+				best = k
+			}
+		}
+		if int32(best) != ds.Labels[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // baselineSelection returns the examples a baseline upsamples (or, for
 // upweight, up-weights), sorted:
 //   - random: per class, as many random examples as the slow cluster holds (Fig. 6);
@@ -126,59 +152,24 @@ func randomLike(ds *dataset.Dataset, slow []int, seed uint64) []int {
 //   - misclassified: examples misclassified at epoch t (Table 7).
 func (e *Env) baselineSelection(name, method string, d *Data, slow []int) ([]int, error) {
 	n := d.Train.Len()
+	x := e.Dir.Extract(method)
 	switch name {
 	case "random":
 		return randomLike(d.Train, slow, e.Opts.Seed), nil
 	case "upweight":
 		return slow, nil
 	case "quantile":
-		loss, err := e.Dir.ReadFloat32s("extract/"+method+"/loss.f32", n)
+		loss, err := x.Loss().Read(n)
 		if err != nil {
 			return nil, err
 		}
-		var out []int
-		for _, members := range d.Train.ClassIndices() {
-			if len(members) == 0 {
-				continue
-			}
-			ls := make([]float64, len(members))
-			for k, i := range members {
-				ls[k] = float64(loss[i])
-			}
-			sorted := append([]float64(nil), ls...)
-			slices.Sort(sorted)
-			med := sorted[len(sorted)/2]
-			if len(sorted)%2 == 0 {
-				med = (sorted[len(sorted)/2-1] + sorted[len(sorted)/2]) / 2
-			}
-			for k, i := range members {
-				if ls[k] > med {
-					out = append(out, i)
-				}
-			}
-		}
-		slices.Sort(out)
-		return out, nil
+		return aboveClassMedian(d.Train, loss), nil
 	case "misclassified":
-		c := d.Train.NumClasses
-		logits, err := e.Dir.ReadFloat32s("extract/"+method+"/logits.f32", n*c)
+		logits, err := x.Logits().Read(n * d.Train.NumClasses)
 		if err != nil {
 			return nil, err
 		}
-		var out []int
-		for i := 0; i < n; i++ {
-			row := logits[i*c : (i+1)*c]
-			best := 0
-			for k := 1; k < c; k++ {
-				if row[k] > row[best] {
-					best = k
-				}
-			}
-			if int32(best) != d.Train.Labels[i] {
-				out = append(out, i)
-			}
-		}
-		return out, nil
+		return misclassified(d.Train, logits), nil
 	}
 	return nil, fmt.Errorf("unknown baseline %q", name)
 }

@@ -6,18 +6,9 @@ import (
 	"slices"
 
 	"github.com/useful-pipeline/useful-pipeline/graphs"
-	"github.com/useful-pipeline/useful-pipeline/stages/sharpness"
+	"github.com/useful-pipeline/useful-pipeline/rundir"
+	"github.com/useful-pipeline/useful-pipeline/sharpness"
 )
-
-// Sharpness is the Hessian spectrum summary of Table 1.
-type Sharpness struct {
-	LambdaMax float64   `json:"lambda_max"`
-	Ratio     float64   `json:"lambda_max_over_lambda_5"`
-	Top       []float64 `json:"top_eigenvalues"`
-	Examples  int       `json:"examples"`
-	Converged bool      `json:"converged"`
-	Skipped   string    `json:"skipped,omitempty"`
-}
 
 // maxLanczosBytes bounds the Lanczos basis (parameters x iterations x 8 bytes).
 const maxLanczosBytes = 4 << 30
@@ -50,11 +41,11 @@ func (e *Env) sharpnessSample(d *Data) ([]float32, []int32, int) {
 
 // sharpness runs Lanczos on the loss Hessian of m's current weights over
 // the sample (largest eigenvalue and lambda_max / lambda_5).
-func (e *Env) sharpness(m *graphs.Model, x []float32, y []int32, n int) (*Sharpness, error) {
+func (e *Env) sharpness(m *graphs.Model, x []float32, y []int32, n int) (*rundir.Sharpness, error) {
 	p := m.Manifest().ParamCount
 	cfg := &sharpness.Config{Seed: e.Opts.Seed}
 	if bytes := int64(p) * sharpness.DefaultIterations * 8; bytes > maxLanczosBytes {
-		return &Sharpness{Skipped: fmt.Sprintf("%d parameters x %d Lanczos steps need %.1f GB for the basis", p, sharpness.DefaultIterations, float64(bytes)/1e9)}, nil
+		return &rundir.Sharpness{Skipped: fmt.Sprintf("%d parameters x %d Lanczos steps need %.1f GB for the basis", p, sharpness.DefaultIterations, float64(bytes)/1e9)}, nil
 	}
 	v32, out32 := make([]float32, p), make([]float32, p)
 	hvp := func(v, dst []float64) error {
@@ -73,5 +64,5 @@ func (e *Env) sharpness(m *graphs.Model, x []float32, y []int32, n int) (*Sharpn
 	if err != nil {
 		return nil, err
 	}
-	return &Sharpness{LambdaMax: res.Eigenvalues[0], Ratio: res.Ratio(), Top: res.Eigenvalues, Examples: n, Converged: res.Converged}, nil
+	return &rundir.Sharpness{LambdaMax: res.Eigenvalues[0], Ratio: res.Ratio(), Top: res.Eigenvalues, Examples: n, Converged: res.Converged}, nil
 }

@@ -28,7 +28,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
-	"github.com/useful-pipeline/useful-pipeline/pipeline"
 )
 
 // expectExit runs the command and checks the exit code, that stderr holds
@@ -604,7 +603,7 @@ func flagCases(t *testing.T) map[string][]flagCase {
 			{[]string{"--separate-epoch", "0"}, "--separate-epoch 0: want 1 <= separate-epoch < --epochs (120)", 0},
 			{[]string{"--separate-epoch", "-3"}, "--separate-epoch -3: want 1", 0},
 			{[]string{"--separate-epoch", "120"}, "--separate-epoch 120: want 1 <= separate-epoch < --epochs (120)", 0},
-			{[]string{"--separate-epoch", "soon"}, `--separate-epoch "soon": want an integer or auto`, 0},
+			{[]string{"--separate-epoch", "soon"}, `invalid argument "soon" for "--separate-epoch" flag: want an integer or auto`, 0},
 			{[]string{"--separate-epoch", "auto", "--epochs", "2"}, "--separate-epoch auto needs --epochs >= 3, got 2", 0},
 		},
 		"upsample-factor": {
@@ -618,8 +617,8 @@ func flagCases(t *testing.T) map[string][]flagCase {
 			{[]string{"--epochs", "99999999999999999999"}, `invalid argument "99999999999999999999" for "--epochs" flag`, 0},
 		},
 		"batch-size": {
-			{[]string{"--batch-size", "0"}, "--batch-size 0: want >= 1", 0},
-			{[]string{"--batch-size", "-1"}, "--batch-size -1: want >= 1", 0},
+			{[]string{"--batch-size", "-1"}, "--batch-size -1: want >= 1, or 0 (full batch)", 0},
+			{[]string{"--batch-size", "all"}, `invalid argument "all" for "--batch-size" flag: want an integer`, 0},
 			{[]string{"--batch-size", "1001"}, "--batch-size 1001: want <= 1000, the number of training examples", 0},
 		},
 		"lr":              {{[]string{"--lr", "0"}, "--lr 0: want a finite value > 0", 0}, {[]string{"--lr", "-1"}, "--lr -1: want", 0}},
@@ -650,6 +649,12 @@ func flagCases(t *testing.T) map[string][]flagCase {
 		"toy-beta-d":         {{[]string{"--toy-beta-d", "-0.1"}, "--toy-beta-d -0.1: want a finite value >= 0", 0}},
 		"toy-compare-beta-d": {{[]string{"--toy-compare-beta-d", "abc"}, `invalid argument "abc" for "--toy-compare-beta-d" flag`, 0}},
 		"version":            {{[]string{"--version=please"}, `invalid argument "please" for "--version" flag`, 0}},
+		"verbose":            {{[]string{"--verbose=loud"}, `invalid argument "loud" for "--verbose" flag`, 0}},
+		"print-config":       {{[]string{"--print-config=yes"}, `invalid argument "yes" for "--print-config" flag`, 0}},
+		"config": {
+			{[]string{"--config", "/nonexistent/run.yaml"}, `--config "/nonexistent/run.yaml": open /nonexistent/run.yaml: no such file or directory`, 0},
+			{[]string{"--config", file}, fmt.Sprintf("%s: want a map of option names to values", file), 0},
+		},
 	}
 }
 
@@ -657,8 +662,7 @@ func flagCases(t *testing.T) map[string][]flagCase {
 // flag without any fails here), each exits 2 naming the flag and the value.
 func TestBadInputFlags(t *testing.T) {
 	cases := flagCases(t)
-	var o pipeline.Options
-	fset, _ := newFlagSet(&o, io.Discard)
+	fset := newRunFlags().fs
 	var flags []*pflag.Flag
 	fset.VisitAll(func(f *pflag.Flag) { flags = append(flags, f) })
 	for _, f := range flags {

@@ -203,9 +203,13 @@ func TestVersion(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	code, _, e := runCmd("--help")
-	if code != 0 || !strings.Contains(e, "--separate-epoch") || !strings.Contains(e, "Examples:") {
-		t.Fatalf("--help: exit %d, %q", code, e)
+	code, out, e := runCmd("--help")
+	if code != 0 || e != "" || !strings.Contains(out, "--separate-epoch") || !strings.Contains(out, "Commands:") || !strings.Contains(out, "USEFUL flags:") {
+		t.Fatalf("--help: exit %d, stdout %q, stderr %q", code, out, e)
+	}
+	code, out, e = runCmd("run", "--help")
+	if code != 0 || e != "" || !strings.Contains(out, "Examples:") || strings.Contains(out, "Commands:") || !strings.Contains(out, "Data flags:") {
+		t.Fatalf("run --help: exit %d, stdout %q, stderr %q", code, out, e)
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/useful-pipeline/useful-pipeline/stages/cluster"
+	"github.com/useful-pipeline/useful-pipeline/cluster"
 )
 
 // blobs returns len(sizes) Gaussian blobs in dim dimensions: blob b has

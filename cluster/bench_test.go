@@ -6,7 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/useful-pipeline/useful-pipeline/stages/cluster"
+	"github.com/useful-pipeline/useful-pipeline/cluster"
 )
 
 // logitLike returns n x dim rows shaped like the logits of one class: three

@@ -3,7 +3,7 @@ package sharpness_test
 import (
 	"fmt"
 
-	"github.com/useful-pipeline/useful-pipeline/stages/sharpness"
+	"github.com/useful-pipeline/useful-pipeline/sharpness"
 )
 
 func ExampleLanczos() {

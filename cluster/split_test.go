@@ -10,7 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/useful-pipeline/useful-pipeline/stages/cluster"
+	"github.com/useful-pipeline/useful-pipeline/cluster"
 )
 
 // splitData builds a dataset with numClasses classes over dim logits. Classes
