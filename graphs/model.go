@@ -2,13 +2,14 @@ package graphs
 
 import (
 	"fmt"
-	"os"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
 	tf "github.com/wamuir/graft/tensorflow"
+
+	"github.com/useful-pipeline/useful-pipeline/internal/tfenv"
 )
 
 // Model is a loaded SavedModel with its manifest. Methods are not safe for
@@ -44,12 +45,7 @@ func Load(dir string, cfg *Config) (*Model, error) {
 	if err := checkManifestContract(dir, man); err != nil {
 		return nil, err
 	}
-	if os.Getenv("TF_DETERMINISTIC_OPS") == "" {
-		os.Setenv("TF_DETERMINISTIC_OPS", "1")
-	}
-	if os.Getenv("TF_CPP_MIN_LOG_LEVEL") == "" {
-		os.Setenv("TF_CPP_MIN_LOG_LEVEL", "1") // hide TensorFlow's INFO lines
-	}
+	tfenv.Apply()
 	opts, err := cfg.withDefaults().sessionOptions()
 	if err != nil {
 		return nil, err

@@ -1,8 +1,10 @@
-// Package tfenv makes sure the environment variables that the TensorFlow C
-// library reads while it is loaded (before any Go code runs) are set:
-// TF_CPP_MIN_LOG_LEVEL (default 1: no INFO lines) and TF_DETERMINISTIC_OPS
-// (default 1). Setting them from Go after start-up is too late, so Ensure
-// re-executes the program once with them added.
+// Package tfenv is the one place that sets the environment the TensorFlow
+// C library reads: TF_CPP_MIN_LOG_LEVEL (default 1: no INFO lines of TF's
+// own logging) and TF_DETERMINISTIC_OPS (default 1). Some are read while
+// the library loads, before any Go code runs, so commands call Ensure,
+// which re-executes the program once with them added; Apply sets them in
+// the running process for code that cannot re-execute (tests, libraries),
+// before the first session.
 package tfenv
 
 import (
@@ -39,4 +41,14 @@ func Ensure() {
 	}
 	env = append(env, marker+"=1")
 	syscall.Exec(exe, os.Args, env)
+}
+
+// Apply sets each variable of Defaults that is absent in the running
+// process. graphs.Load calls it before creating a session.
+func Apply() {
+	for k, v := range Defaults {
+		if _, ok := os.LookupEnv(k); !ok {
+			os.Setenv(k, v)
+		}
+	}
 }
