@@ -194,3 +194,19 @@ func checkData(env *stages.Env, todo []Stage) error {
 	}
 	return nil
 }
+
+// Done reports whether every stage of a run with options o has completed
+// in o.RunDir with these options and its artifacts verify (what --resume
+// would skip): then the run has nothing left to do.
+func Done(o *options.Options) bool {
+	dir := rundir.New(o.RunDir)
+	for _, s := range Registry {
+		if s.UsefulOnly && !o.Useful {
+			continue
+		}
+		if dir.Verify(s.Name, s.hash(o)) != nil {
+			return false
+		}
+	}
+	return true
+}

@@ -268,8 +268,11 @@ func toXYs(name string, i int, x, y []float64) (plotter.XYs, error) {
 }
 
 // save renders p to PNG in memory and writes it atomically to path.
-func save(p *plot.Plot, path string) error {
-	c := vgimg.NewWith(vgimg.UseWH(Width, Height), vgimg.UseDPI(DPI))
+func save(p *plot.Plot, path string) error { return saveSized(p, path, Width, Height) }
+
+// saveSized renders p at w x h and writes it atomically.
+func saveSized(p *plot.Plot, path string, w, h vg.Length) error {
+	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
 	p.Draw(draw.New(c))
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {

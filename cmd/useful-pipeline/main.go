@@ -35,6 +35,8 @@ var commands []command
 func init() {
 	commands = []command{
 		{"run", "run USEFUL's stages over a run directory (the default command)", runMain},
+		{"sweep", "plan or run a grid of cells (seeds x methods x settings) on a laptop, Slurm or Kubernetes", sweepMain},
+		{"aggregate", "the table of a sweep: mean ± std over seeds per run and setting", aggregateMain},
 		{"version", "print the program and TensorFlow library versions", versionMain},
 	}
 }
