@@ -18,15 +18,16 @@
 #  - writes everything under its own folder, $SLURM_CLUSTER_DIR (default
 #    /var/lib/useful-pipeline-slurm): etc/slurm.conf (this host, its cores and memory as
 #    `slurmd -C` measures them), munge/munge.key (made once), state/, spool/, run/*.pid, log/.
-#  - starts munged (its own key and socket, so a system munge is left alone), slurmctld and
-#    slurmd as root, and waits until `sinfo` shows the node idle ($SLURM_CLUSTER_TIMEOUT s,
+#  - starts munged (its own key and socket, so a system munge is left alone), slurmctld (with
+#    an empty queue: jobs left from an earlier start are dropped) and slurmd as root, and waits until `sinfo` shows the node idle ($SLURM_CLUSTER_TIMEOUT s,
 #    default 90; on timeout it prints the daemons' last log lines and stops what it started).
 # No cgroups are needed: proctrack/linuxproc, task/affinity (each task bound to its CPUs),
 # select/cons_tres with CPUs and memory consumable (DefMemPerCPU), no accounting storage.
-# GPUs (/dev/nvidia0, ...) become `Gres=gpu:N` of the node (not exercised here: no GPU).
+# GPUs (/dev/nvidia0, ...; SLURM_CLUSTER_GPU_FILES overrides the list) become `Gres=gpu:N`
+# of the node, and Slurm sets CUDA_VISIBLE_DEVICES for each job that asks for one.
 #
-# Exit status: 0 ok; 1 failure; 2 bad usage; 5 (start) Slurm or munge is missing and cannot
-# be installed here (not root, no apt-get, or apt-get failed). `status`: 0 running, 3 not
+# Exit status: 0 ok; 1 failure; 2 bad usage; 5 (start) the cluster cannot run here: not root,
+# or Slurm/munge missing and not installable (no apt-get, or apt-get failed). `status`: 0 running, 3 not
 # running, 1 partly running (a pid file whose daemon is gone).
 set -euo pipefail
 
@@ -103,7 +104,7 @@ write_config() {
   host="$(hostname -s)"
   node="$(node_line)"
   node="NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host ${node#NodeName=* }"
-  for dev in /dev/nvidia[0-9]*; do
+  for dev in ${SLURM_CLUSTER_GPU_FILES:-/dev/nvidia[0-9]*}; do
     [ -e "$dev" ] && gpus+=("$dev")
   done
   local gres_types="" tmp="$CONF.tmp.$$"
@@ -178,7 +179,7 @@ start_daemon() {
         --pid-file="$(pidfile munged)" --log-file="$DIR/log/munged.log" \
         --seed-file="$DIR/munge/munged.seed"
       ;;
-    slurmctld) SLURM_CONF="$CONF" slurmctld -f "$CONF" ;;
+    slurmctld) SLURM_CONF="$CONF" slurmctld -c -f "$CONF" ;; # -c: an empty queue, no jobs of an earlier start
     slurmd) SLURM_CONF="$CONF" slurmd -f "$CONF" ;;
   esac
   local i
@@ -233,7 +234,7 @@ cmd_start() {
     say "already running ($CONF); node $(node_state)"
     return 0
   fi
-  [ "$(id -u)" -eq 0 ] || die 1 "start needs root (slurmd runs jobs as their users)"
+  [ "$(id -u)" -eq 0 ] || die 5 "start needs root (slurmd runs jobs as their users); running as uid $(id -u)"
   install_if_missing
   [ "$running" -gt 0 ] && stop_daemons # partly running: start again from scratch
   local p

@@ -70,17 +70,34 @@ def task_record(env, array_id, index):
     raise AssertionError(f"array job {array_id} has no task {index}: {job_records(env, array_id)}")
 
 
+# Job states after which a job does nothing more (squeue may still list them for a while).
+ENDED = {"COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "PREEMPTED"}
+
+
 def wait_gone_from_queue(env, job_ids, timeout):
-    """Waits until none of job_ids (array tasks included) is pending or running in squeue."""
+    """Waits until every job of job_ids (array tasks included) has ended."""
     deadline = time.monotonic() + timeout
     while True:
         r = run(["squeue", "-h", "-j", ",".join(job_ids), "-o", "%i %T"], env=env)
-        assert r.returncode == 0, f"squeue: {r.stderr}"
-        if not r.stdout.strip():
+        if r.returncode != 0 and "Invalid job id" not in r.stderr:
+            raise AssertionError(f"squeue: {r.stderr}")
+        live = [line for line in r.stdout.splitlines() if line.split()[-1] not in ENDED]
+        if not live:
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"jobs {job_ids} still queued after {timeout}s:\n{r.stdout}")
         time.sleep(2)
+
+
+def wait_task_left(env, array_id, index, states, timeout):
+    """Waits until task index of array_id is in none of states; returns its record."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rec = task_record(env, array_id, index)
+        if rec["JobState"] not in states:
+            return rec
+        assert time.monotonic() < deadline, f"task {array_id}_{index} still {rec['JobState']} after {timeout}s"
+        time.sleep(0.5)
 
 
 def plan(file, root):

@@ -113,9 +113,8 @@ def test_cancelled_task_resumes_to_same_summary(cluster, sweep_file, local, tmp_
         time.sleep(0.1)
     r = h.run(["scancel", f"{array_id}_{victim}"], env=cluster)
     assert r.returncode == 0, r.stderr
-    while h.task_record(cluster, array_id, victim)["JobState"] in ("RUNNING", "COMPLETING"):
-        time.sleep(0.5)
-    assert h.task_record(cluster, array_id, victim)["JobState"] == "CANCELLED"
+    rec = h.wait_task_left(cluster, array_id, victim, ("RUNNING", "COMPLETING"), 120)
+    assert rec["JobState"] == "CANCELLED", rec
     assert not (cell_dir / "metrics.json").exists(), "the cancelled cell has a metrics.json: it was not cut mid-run"
     probe_bytes, probe_mtime = probe_record.read_bytes(), probe_record.stat().st_mtime_ns
 
