@@ -136,3 +136,34 @@ def test_cancelled_task_resumes_to_same_summary(cluster, sweep_file, local, tmp_
         "the resubmitted task redid the probe instead of resuming"
     h.assert_summary_complete(root, cells)
     h.assert_same_results(root, ref_root, cells)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--limit", "0", "f.yaml", "root"], "--limit must be a positive integer, got '0'"),
+    (["--gpus", "7", "f.yaml", "root"], "--gpus must be auto, 0 or 1, got '7'"),
+    (["--indices", "1;2", "f.yaml", "root"], "--indices must look like 1 or 1,3 or 0-2, got '1;2'"),
+    (["--frobnicate", "f.yaml", "root"], "unknown option --frobnicate"),
+    (["f.yaml"], "expected FILE and ROOT"),
+    (["/nonexistent/sweep.yaml", "root"], "sweep file /nonexistent/sweep.yaml: no such file"),
+])
+def test_submit_refuses_bad_arguments(args, message, tmp_path):
+    # Checked before any Slurm command is needed: no cluster here.
+    r = h.run(["bash", h.SUBMIT, *args], cwd=tmp_path)
+    assert r.returncode == 2 and message in r.stderr, (r.returncode, r.stderr)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_submit_refuses_a_bad_sweep_or_index_and_submits_nothing(cluster, sweep_file, tmp_path):
+    def queued():
+        return h.run(["squeue", "-h", "-o", "%i"], env=cluster).stdout.split()
+
+    before = queued()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("base: {dataset: toy}\naxes: {seed: []}\n")  # an empty axis
+    r = h.run(["bash", h.SUBMIT, bad, tmp_path / "root-bad"], env=cluster)
+    assert r.returncode == 2 and "nothing submitted" in r.stderr, r.stderr
+    assert not (tmp_path / "root-bad" / "logs").exists()
+    r = h.run(["bash", h.SUBMIT, "--indices", "4", sweep_file, tmp_path / "root-index"], env=cluster)
+    assert r.returncode == 2 and "task 4 is out of range (the sweep has 4 tasks, 0-3)" in r.stderr, r.stderr
+    assert not (tmp_path / "root-index" / "logs").exists()
+    assert queued() == before
