@@ -98,7 +98,7 @@ node_line() {
 }
 
 write_config() {
-  local host node gpus=() n dev
+  local host node gpus=() dev
   mkdir -p "$DIR"/{etc,munge,state,spool,run,log}
   chmod 700 "$DIR/munge"
   host="$(hostname -s)"
@@ -209,8 +209,7 @@ stop_daemons() {
     name="${DAEMONS[$i]}"
     if pid="$(alive "$name")"; then
       kill -TERM "$pid" 2>/dev/null || true
-      local w
-      for w in $(seq 1 100); do
+      for _ in $(seq 1 100); do
         [ -d "/proc/$pid" ] || break
         sleep 0.2
       done
