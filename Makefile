@@ -12,7 +12,7 @@ ARGS ?=
 MODELS := models/toy_cnn-3x50-c2 models/mlp3-28x28x1-c10 models/cnn_bn-28x28x1-c10 models/preact_resnet18-32x32x3-c10
 EXPORT_SRC := $(wildcard python_export/*.py)
 
-.PHONY: setup build models test test-go test-python run bench bench-fmnist fmnist-data clean
+.PHONY: setup build models test test-go test-python test-deploy run bench bench-fmnist fmnist-data clean
 setup:
 	@bash scripts/setup.sh
 
@@ -25,13 +25,20 @@ models/%/manifest.json: $(EXPORT_SRC) requirements.txt
 	@spec="$*"; model="$${spec%%-*}"; rest="$${spec#*-}"; shape="$${rest%-c*}"; classes="$${rest##*-c}"; \
 	$(PY) python_export/export.py --model "$$model" --input-shape "$${shape//x/,}" --num-classes "$$classes" --out "models/$$spec" --reference
 
-test: build models test-python test-go
+test: build models fmnist-data test-python test-go test-deploy
 
 test-python: setup
 	$(PY) -m pytest -q python_export bench/python
 
 test-go: build models
 	$(GOENV) go vet ./... && go test -timeout 45m ./... && go test -race ./sampler/... ./stages/...
+
+# The engines' side of sweeps: a real single-node Slurm cluster (started and
+# stopped by the tests through scripts/slurm-cluster.sh), the Kubernetes
+# manifests against the API schemas, the image's Dockerfile and the scripts'
+# lint. Needs root for Slurm (skipped with a message otherwise).
+test-deploy: build models
+	$(PY) -m pytest -q deploy/tests
 
 run: build models
 	bin/useful-pipeline --stage all --run-dir $(RUN_DIR) $(ARGS)

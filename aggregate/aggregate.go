@@ -49,6 +49,8 @@ type Row struct {
 	// Group holds the row's values of the group axes, in axis order.
 	Group []string `json:"group"`
 	Seeds []uint64 `json:"seeds"`
+	// Cells holds the ID of the cell each seed's value comes from.
+	Cells []string `json:"cells"`
 	// TestErrorPct holds one value per seed, in Seeds order.
 	TestErrorPct []float64 `json:"test_error_pct"`
 	Mean         float64   `json:"test_error_pct_mean"`
@@ -167,6 +169,7 @@ func rows(cells []cellMetrics) []Row {
 				order = append(order, k)
 			}
 			a.row.Seeds = append(a.row.Seeds, c.m.Seed)
+			a.row.Cells = append(a.row.Cells, c.cell.ID)
 			a.row.TestErrorPct = append(a.row.TestErrorPct, r.TestErrorPct)
 			if r.UpsampledFraction != nil {
 				a.up = append(a.up, 100**r.UpsampledFraction)
@@ -210,9 +213,9 @@ func sortBySeed(r *Row) {
 		idx[i] = i
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return r.Seeds[idx[a]] < r.Seeds[idx[b]] })
-	seeds, errs := slices.Clone(r.Seeds), slices.Clone(r.TestErrorPct)
+	seeds, cells, errs := slices.Clone(r.Seeds), slices.Clone(r.Cells), slices.Clone(r.TestErrorPct)
 	for i, j := range idx {
-		r.Seeds[i], r.TestErrorPct[i] = seeds[j], errs[j]
+		r.Seeds[i], r.Cells[i], r.TestErrorPct[i] = seeds[j], cells[j], errs[j]
 	}
 }
 

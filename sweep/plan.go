@@ -79,7 +79,7 @@ func Expand(f *File, root string) (*Plan, error) {
 		for k, kv := range vals {
 			a := f.Axes[k]
 			settings = append(settings, options.Setting{Name: kv.Name, Value: kv.Value,
-				Source: fmt.Sprintf("sweep file %s: axis %s (line %d)", f.Path, kv.Name, a.Lines[indexOf(a.Values, kv.Value)])})
+				Source: fmt.Sprintf("axis %s (line %d)", kv.Name, a.Lines[indexOf(a.Values, kv.Value)])})
 			parts = append(parts, slug(kv.Name)+"-"+slug(kv.Value))
 		}
 		c.Axes = vals

@@ -5,7 +5,8 @@
 //	bench kmeans     [--shapes 50000x10,100000x200 --reps N]
 //	bench fullrun    --binary B --run-dir D -- PIPELINE FLAGS...
 //	bench rss        [--model-dir D --steps N --warmup N --batch-size N --sam]
-//	bench table RUN_DIR...   (markdown table over seeds of metrics.json)
+//
+// The table over seeds of `make bench-fmnist` is `useful-pipeline aggregate`.
 package main
 
 import (
@@ -29,7 +30,7 @@ func fail(sub string, code int, format string, a ...any) {
 func main() {
 	tfenv.Ensure()
 	if len(os.Args) < 2 {
-		fail("", 2, "want a subcommand: sidebyside, kmeans, fullrun, rss or table")
+		fail("", 2, "want a subcommand: sidebyside, kmeans, fullrun or rss")
 	}
 	sub, args := os.Args[1], os.Args[2:]
 	fs := pflag.NewFlagSet(sub, pflag.ExitOnError)
@@ -107,12 +108,7 @@ func main() {
 		if _, err := bench.RSS(bench.RSSConfig{ModelDir: *model, Steps: *steps, Warmup: *warmup, BatchSize: *batch, SAM: *sam}, os.Stdout); err != nil {
 			fail(sub, 1, "%v", err)
 		}
-	case "table":
-		order := []string{"sgd", "sgd+useful", "sgd+random", "sam", "sam+useful"}
-		if err := bench.Table(args, order, os.Stdout); err != nil {
-			fail(sub, 1, "%v", err)
-		}
 	default:
-		fail("", 2, "unknown subcommand %q: want sidebyside, kmeans, fullrun, rss or table", sub)
+		fail("", 2, "unknown subcommand %q: want sidebyside, kmeans, fullrun or rss", sub)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -103,7 +105,7 @@ func sweepMain(args []string, stdout, stderr io.Writer) int {
 			o := plan.Options(i)
 			fmt.Fprintf(stdout, "%d\t%s\t%s\n", i, c.ID, oneLine(&o))
 		}
-		fmt.Fprintf(stdout, "cells: %d (plan %s)\n", len(plan.Cells), plan.Hash[:12])
+		fmt.Fprintf(stdout, "plan: %s in %s\ncells: %d\n", plan.Hash, filepath.Join(f.root, sweep.PlanFile), len(plan.Cells))
 		return 0
 	}
 	cells, err := f.cells(plan, file)
@@ -178,7 +180,7 @@ func oneLine(o *options.Options) string {
 		if len(b) > 0 {
 			b = append(b, ' ')
 		}
-		b = fmt.Appendf(b, "--%s=%s", s.Name, s.Value)
+		b = fmt.Appendf(b, "--%s=%s", strings.ReplaceAll(s.Name, "_", "-"), s.Value)
 	}
 	return string(b)
 }
