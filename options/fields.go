@@ -107,7 +107,9 @@ var fields = []Field{
 	{Name: "run-dir", Group: GroupRun, bind: func(o *Options) Value { return stringValue{&o.RunDir} },
 		Usage: "run directory (inputs and outputs of every stage)"},
 	{Name: "resume", Group: GroupRun, bind: func(o *Options) Value { return boolValue{&o.Resume} },
-		Usage: "continue an interrupted run from its checkpoints"},
+		Usage: "continue the run in --run-dir: skip its completed stages, resume training from its checkpoints (refused if the options, the data or the SavedModel changed)"},
+	{Name: "overwrite", Group: GroupRun, bind: func(o *Options) Value { return boolValue{&o.Overwrite} },
+		Usage: "replace the run in --run-dir with a new one (the old is removed once the new has its first stage)"},
 
 	{Name: "quiet", Group: GroupOutput, bind: func(o *Options) Value { return boolValue{&o.Quiet} },
 		Usage: "plain log lines instead of progress bars"},

@@ -97,7 +97,9 @@ type RunOptions struct {
 	// Stage is "all" or one stage name of the pipeline's registry.
 	Stage  string
 	RunDir string
-	Resume bool
+	// Resume continues the run in RunDir; Overwrite replaces it with a new
+	// one (removing the old once the new has its first stage).
+	Resume, Overwrite bool
 	// Quiet prints log lines instead of progress bars.
 	Quiet bool
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,69 +29,160 @@ func (e *NeedsError) Error() string {
 
 func (e *NeedsError) Unwrap() error { return e.Cause }
 
-// Run runs o.Stage ("all" or one stage of Registry) over o.RunDir, printing
-// progress to out; bars selects progress bars over plain log lines. o
-// must come from options.Build (validated). Bad options, bad data or model
-// folders and a stage run before the stages it needs return a
-// *options.UsageError before anything is written to the run directory.
-func Run(o options.Options, out io.Writer, bars bool) error {
+// IO is where a run reports and what it records about the program.
+type IO struct {
+	// Out receives progress; Bars selects progress bars over log lines.
+	Out  io.Writer
+	Bars bool
+	// Program and Commit name the program in run.json.
+	Program, Commit string
+}
+
+// Run runs o.Stage ("all" or one stage of Registry) over o.RunDir. o must
+// come from options.Build (validated). Bad options, bad data or model
+// folders, a folder that is not a run directory, a run directory that
+// holds a run (without --resume or --overwrite), inputs that changed since
+// the run started, and a stage run before the stages it needs return a
+// *options.UsageError before anything is written.
+func Run(o options.Options, io IO) error {
 	todo, err := plan(o.Stage)
 	if err != nil {
 		return err
 	}
+	if o.Overwrite && (o.Resume || o.Stage != "all") {
+		return options.Usagef("--overwrite starts a run afresh: give it with --stage all and without --resume")
+	}
+	state, err := rundir.Inspect(o.RunDir)
+	if err != nil {
+		return &options.UsageError{Msg: err.Error()}
+	}
 	dir := rundir.New(o.RunDir)
-	// Checks that need no writes: an existing run directory resumed must
-	// hold a run with the same options; a single stage needs its inputs.
-	if o.Resume && o.Stage == "all" {
-		cf := dir.Config()
-		if same, err := cf.Matches(&o); err != nil {
+	existing := state == rundir.Ours
+	if existing {
+		// Hold the run directory from the first check on: a second process
+		// is refused before anything else.
+		unlock, err := dir.Lock()
+		if err != nil {
 			return err
-		} else if !same && cf.Exists() {
-			return options.Usagef("--resume: run directory %s holds a run with other options (see %s); resume it with the same flags or use another --run-dir", o.RunDir, cf.Path())
 		}
-	}
-	if o.Stage != "all" {
-		if err := checkInputs(dir, todo[0], &o); err != nil {
+		defer unlock()
+		if err := checkExisting(dir, todo, &o); err != nil {
 			return err
 		}
 	}
-	env := &stages.Env{Opts: &o, Dir: dir, Out: out, Bars: bars && !o.Quiet, Graphs: &graphs.Config{IntraOpThreads: o.Threads}}
+	env := &stages.Env{Opts: &o, Dir: dir, Out: io.Out, Bars: io.Bars && !o.Quiet, Graphs: &graphs.Config{IntraOpThreads: o.Threads}}
 	// Read and check the data and the model before anything is written:
 	// bad files are bad input (exit 2) and leave the run directory untouched.
 	if err := checkData(env, todo); err != nil {
 		return err
 	}
 	defer env.DropKept()
-	if dir, err = rundir.Open(o.RunDir); err != nil {
-		return err
-	}
-	env.Dir = dir
-	unlock, err := dir.Lock()
+	prov, err := provenance(env, io)
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	if existing && !o.Overwrite {
+		if err := checkInputsUnchanged(env, &prov); err != nil {
+			return err
+		}
+	}
+	swap := func() error { return nil }
+	if o.Overwrite && existing {
+		// Start afresh in a new folder beside the old one; the old one is
+		// replaced once the new run has its first stage.
+		tmp, err := os.MkdirTemp(filepath.Dir(o.RunDir), "."+filepath.Base(o.RunDir)+".overwrite-")
+		if err != nil {
+			return fmt.Errorf("--overwrite: %w", err)
+		}
+		dir = rundir.New(tmp)
+		swap = func() error {
+			swap = func() error { return nil }
+			return replaceRunDir(tmp, o.RunDir, dir)
+		}
+		defer func() { os.RemoveAll(tmp) }() // only left if the first stage failed
+	}
+	if dir, err = rundir.Open(dir.Root); err != nil {
+		return err
+	}
+	env.Dir = dir
+	if !existing || o.Overwrite {
+		unlock, err := dir.Lock()
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	if _, err := dir.Mark(); err != nil {
+		return err
+	}
 	if stale, err := dir.RemoveStaleTemps(); err != nil {
 		return err
 	} else if len(stale) > 0 {
-		fmt.Fprintf(out, "removed %d temporary files left by an interrupted run\n", len(stale))
+		fmt.Fprintf(io.Out, "removed %d temporary files left by an interrupted run\n", len(stale))
 	}
 	if err := dir.Config().Write(&o); err != nil {
 		return err
+	}
+	if pf := dir.Provenance(); !pf.Exists() {
+		if err := pf.Write(prov); err != nil {
+			return err
+		}
 	}
 	for _, s := range todo {
 		if s.UsefulOnly && !o.Useful {
 			continue
 		}
 		if o.Resume && o.Stage == "all" && dir.Verify(s.Name, s.hash(&o)) == nil {
-			fmt.Fprintf(out, "%s: already complete with these options, skipped (--resume)\n", s.Name)
+			fmt.Fprintf(io.Out, "%s: already complete with these options, skipped (--resume)\n", s.Name)
 			continue
 		}
 		if err := runStage(env, s); err != nil {
 			return err
 		}
+		if err := swap(); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// checkExisting refuses what must not happen to a run directory that holds
+// a run: --stage all over it without --resume or --overwrite, --resume
+// with other options, a single stage whose inputs are missing.
+func checkExisting(dir *rundir.Dir, todo []Stage, o *options.Options) error {
+	if o.Stage == "all" && !o.Resume && !o.Overwrite {
+		for _, s := range Registry {
+			if dir.Record(s.Name).Exists() {
+				return options.Usagef("run directory %s holds a run (stage %s completed): continue it with --resume, start afresh with --overwrite, or give another --run-dir", o.RunDir, s.Name)
+			}
+		}
+	}
+	if o.Resume && o.Stage == "all" {
+		cf := dir.Config()
+		if same, err := cf.Matches(o); err != nil {
+			return err
+		} else if !same && cf.Exists() {
+			return options.Usagef("--resume: run directory %s holds a run with other options (see %s); resume it with the same flags, start afresh with --overwrite, or use another --run-dir", o.RunDir, cf.Path())
+		}
+	}
+	if o.Stage != "all" {
+		return checkInputs(dir, todo[0], o)
+	}
+	return nil
+}
+
+// replaceRunDir puts the new run directory (at tmp, dir's root) in place of
+// the old one at final: the old one is moved aside, then removed.
+func replaceRunDir(tmp, final string, dir *rundir.Dir) error {
+	old := tmp + ".old"
+	if err := os.Rename(final, old); err != nil {
+		return fmt.Errorf("--overwrite: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("--overwrite: %w", err)
+	}
+	dir.Root = final
+	return os.RemoveAll(old)
 }
 
 // plan returns the stages --stage name runs.

@@ -1,6 +1,8 @@
 package rundir
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +32,12 @@ type TrainState struct {
 	// Kept holds the state of the training loop's hooks by name (e.g. the
 	// per-example learning statistics), restored on resume.
 	Kept map[string]json.RawMessage `json:"kept,omitempty"`
+	// RunID is the ID of the run directory that wrote the checkpoint (its
+	// marker's), so that a checkpoint copied from another run is refused.
+	RunID string `json:"run_id"`
+	// Weights is the sha256 of the variables' files, computed when they
+	// were written and checked before they are restored.
+	Weights string `json:"weights_sha256"`
 }
 
 // Prefix returns the variables' checkpoint prefix, for Restore.
@@ -58,6 +66,9 @@ func (c Checkpoint) Write(save func(prefix string) error, st TrainState) error {
 	defer os.RemoveAll(tmp)
 	if err := save(filepath.Join(tmp, ckptPrefix)); err != nil {
 		return err
+	}
+	if st.Weights, err = weightsDigest(tmp); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", final, err)
 	}
 	b, _ := json.Marshal(st)
 	if err := atomicfile.WriteFile(filepath.Join(tmp, ckptState), b); err != nil {
@@ -96,10 +107,50 @@ func (c Checkpoint) Read(check func(TrainState) error, restore func(prefix strin
 		if err := check(st); err != nil {
 			return st, false, fmt.Errorf("%s: %w", p, err)
 		}
+		if sum, err := weightsDigest(dir); err != nil {
+			return st, false, fmt.Errorf("checkpoint %s: %w", dir, err)
+		} else if sum != st.Weights {
+			return st, false, fmt.Errorf("checkpoint %s: its variables (sha256 %.12s) are not the ones %s records (%.12s): the folder was altered; remove it to restart the run", dir, sum, p, st.Weights)
+		}
 		if err := restore(filepath.Join(dir, ckptPrefix)); err != nil {
 			return st, false, err
 		}
 		return st, true, nil
 	}
 	return st, false, nil
+}
+
+// weightsDigest is the sha256 over the checkpoint's files other than
+// state.json, in name order.
+func weightsDigest(dir string) (string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, e := range entries {
+		if e.Name() == ckptState || !e.Type().IsRegular() {
+			continue
+		}
+		sum, err := fileSHA256(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %s\n", e.Name(), sum)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Check verifies, without restoring anything, that the checkpoint (if
+// there is one) was written by the run directory with ID runID and that
+// its variables are the ones its state.json records; the error names the
+// file.
+func (c Checkpoint) Check(runID string) error {
+	_, _, err := c.Read(func(s TrainState) error {
+		if s.RunID != runID {
+			return fmt.Errorf("checkpoint written by run directory %q, not this one (%q): it was copied from another run", s.RunID, runID)
+		}
+		return nil
+	}, func(string) error { return nil })
+	return err
 }

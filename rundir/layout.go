@@ -175,7 +175,9 @@ func Layout() []Entry {
 	const m, r = "<method>", "<run>"
 	p, x, c, rs, rt := d.Probe(m), d.Extract(m), d.Cluster(m), d.Resample(m, ""), d.Retrain(r)
 	return []Entry{
+		{d.MarkerFile().Rel(), "every", "marks the folder as a run directory of this tool and holds the run's ID (checkpoints carry it)"},
 		{d.Config().Rel(), "every", "the recorded options (dataset defaults filled in); a valid `--config` file"},
+		{d.Provenance().Rel(), "every", "program version and commit, TensorFlow and Go versions, host, CPU, devices, start time, and the digests (size, time, sha256 per file) of the SavedModel folder and the data files, which `--resume` checks"},
 		{d.LockFile().Rel(), "every", "flock held while a process works on the run directory"},
 		{d.Record("<stage>").Rel(), "every", "record of a completed stage: options hash, time, sha256 of every artifact"},
 		{d.DataSummary().Rel(), "load", "sizes, shape, classes, per-class counts, digests of the training and test sets"},

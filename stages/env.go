@@ -44,6 +44,19 @@ func (e *Env) CheckModel(d *Data) error {
 	return nil
 }
 
+// Devices lists the TensorFlow devices of the model kept by CheckModel
+// (none when no stage to run needs a model).
+func (e *Env) Devices() []string {
+	if e.kept == nil {
+		return nil
+	}
+	d, err := e.kept.Devices()
+	if err != nil {
+		return []string{"unknown: " + err.Error()}
+	}
+	return d
+}
+
 // DropKept closes a model kept by CheckModel that no stage took.
 func (e *Env) DropKept() {
 	if e.kept != nil {

@@ -29,6 +29,9 @@ func (e *Env) Evaluate() ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkFinite(run.ID, e.Opts.Epochs, 0, "test logit", ev.Logits, d.Test.NumClasses); err != nil {
+			return nil, err
+		}
 		r := rundir.EvalResult{Run: run.ID, NumTest: d.Test.Len()}
 		params, err := m.Params()
 		if err != nil {

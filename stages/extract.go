@@ -18,6 +18,20 @@ func (e *Env) Extract() ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+		pd := e.Dir.Probe(method)
+		t, err := e.separateEpoch(method)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range []struct {
+			what  string
+			x     []float32
+			width int
+		}{{"logit", ev.Logits, d.Train.NumClasses}, {"per-example training loss", ev.Loss, 1}} {
+			if err := checkFinite(pd.Rel(), t, 0, v.what, v.x, v.width); err != nil {
+				return nil, err
+			}
+		}
 		x := e.Dir.Extract(method)
 		if err := x.Logits().Write(ev.Logits); err != nil {
 			return nil, err

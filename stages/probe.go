@@ -99,6 +99,9 @@ func (e *Env) Probe() ([]string, error) {
 			if err != nil {
 				return err
 			}
+			if err := checkFinite(pd.Rel(), st.Epoch+1, (st.Epoch+1)*st.StepsPerEpoch, "per-example training loss", ev.Loss, 1); err != nil {
+				return err
+			}
 			loss = append(loss, ev.Loss...)
 			correct = append(correct, ev.Correct...)
 			return e.toyFeatures(m, row)
@@ -119,7 +122,7 @@ func (e *Env) Probe() ([]string, error) {
 			Rule: autoRule, TrainingErrorPct: pct(trainingErrors(curves))}); err != nil {
 			return nil, err
 		}
-		if err := pd.Checkpoint().Write(m.Save, rundir.TrainState{Name: pd.Rel(), Next: t, Curves: curves}); err != nil {
+		if err := pd.Checkpoint().Write(m.Save, rundir.TrainState{Name: pd.Rel(), Next: t, Curves: curves, RunID: e.Dir.RunID()}); err != nil {
 			return nil, err
 		}
 		if err := pd.Loss().Write(loss); err != nil {

@@ -65,12 +65,15 @@ func (e *Env) Retrain() ([]string, error) {
 			if err != nil {
 				return err
 			}
+			if err := checkFinite(run.ID, st.Epoch+1, (st.Epoch+1)*st.StepsPerEpoch, "per-example training loss", ev.Loss, 1); err != nil {
+				return err
+			}
 			if err := learn.Update(ev.Correct, st.Epoch+1); err != nil {
 				return err
 			}
 			return e.toyFeatures(m, row)
 		})
-		train.Checkpoint(l, rt.Checkpoint(), train.Every(o.Epochs), o.Resume, m, e.logf)
+		train.Checkpoints{Folder: rt.Checkpoint(), Every: train.Every(o.Epochs), Resume: o.Resume, RunID: e.Dir.RunID(), Model: m, Logf: e.logf}.Attach(l)
 		t0 := time.Now()
 		st, err := l.Run()
 		if err != nil {

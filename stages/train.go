@@ -1,6 +1,8 @@
 package stages
 
 import (
+	"fmt"
+
 	"github.com/useful-pipeline/useful-pipeline/dataset"
 	"github.com/useful-pipeline/useful-pipeline/graphs"
 	"github.com/useful-pipeline/useful-pipeline/rundir"
@@ -45,13 +47,20 @@ func (e *Env) newLoop(m *graphs.Model, job trainJob) (*train.Loop, error) {
 // m to it. Every run of the report starts from this W0.
 func (e *Env) ensureW0(m *graphs.Model) error {
 	w0 := e.Dir.W0()
+	id := e.Dir.RunID()
 	if !w0.HasState() {
 		if err := m.Reset(int64(e.Opts.Seed)); err != nil {
 			return err
 		}
-		if err := w0.Write(m.Save, rundir.TrainState{Name: w0.Rel()}); err != nil {
+		if err := w0.Write(m.Save, rundir.TrainState{Name: w0.Rel(), RunID: id}); err != nil {
 			return err
 		}
 	}
-	return m.Restore(w0.Prefix())
+	_, _, err := w0.Read(func(s rundir.TrainState) error {
+		if s.RunID != id {
+			return fmt.Errorf("W0 written by run directory %q, not this one (%q): it was copied from another run", s.RunID, id)
+		}
+		return nil
+	}, m.Restore)
+	return err
 }

@@ -2,7 +2,6 @@ package sweep
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/useful-pipeline/useful-pipeline/pipeline"
@@ -15,7 +14,8 @@ import (
 // records and checkpoints. After each cell it prints one line of
 // name=value metrics (the form Kubeflow Katib's stdout collector reads).
 // The first failing cell stops it.
-func Run(p *Plan, cells []int, out io.Writer) error {
+func Run(p *Plan, cells []int, io pipeline.IO) error {
+	out := io.Out
 	for _, i := range cells {
 		o := p.Options(i)
 		o.Resume, o.Quiet = true, true
@@ -24,7 +24,7 @@ func Run(p *Plan, cells []int, out io.Writer) error {
 			fmt.Fprintf(out, "sweep: cell %d (%s) already complete, skipped\n", i, c.ID)
 		} else {
 			fmt.Fprintf(out, "sweep: cell %d of %d (%s) in %s\n", i, len(p.Cells), c.ID, o.RunDir)
-			if err := pipeline.Run(o, out, false); err != nil {
+			if err := pipeline.Run(o, io); err != nil {
 				return fmt.Errorf("cell %d (%s): %w", i, c.ID, err)
 			}
 		}

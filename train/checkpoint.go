@@ -14,23 +14,38 @@ type Saver interface {
 	Restore(prefix string) error
 }
 
-// Checkpoint attaches resumable checkpoints to l: every `every` epochs and
-// after the last, m's variables and the loop's state (curve, kept values)
-// are written to ck. With resume, a checkpoint found there (one of this
-// run: same name, at most l.Epochs epochs, one curve row per epoch) is
-// restored before the first epoch and logf says so. A NaN stop names ck
-// as the last good checkpoint.
-func Checkpoint(l *Loop, ck rundir.Checkpoint, every int, resume bool, m Saver, logf func(format string, a ...any)) {
-	if resume {
+// Checkpoints are a run's resumable checkpoints: every Every epochs and
+// after the last, Model's variables and the loop's state (curve, kept
+// values, the run directory's RunID) are written to Folder. With Resume, a
+// checkpoint found there is restored before the first epoch (Logf says
+// so) if it belongs to this run: same run name and run ID, at most
+// l.Epochs epochs, one curve row per epoch, variables as recorded. A NaN
+// stop names Folder as the last good checkpoint.
+type Checkpoints struct {
+	Folder rundir.Checkpoint
+	Every  int
+	Resume bool
+	RunID  string
+	Model  Saver
+	Logf   func(format string, a ...any)
+}
+
+// Attach adds the checkpoint hooks to l.
+func (c Checkpoints) Attach(l *Loop) {
+	ck := c.Folder
+	if c.Resume {
 		l.OnStart(func(st *State) error {
 			check := func(s rundir.TrainState) error {
 				if s.Next < 1 || s.Next > l.Epochs || len(s.Curves) != s.Next || s.Name != l.Name {
 					return fmt.Errorf("checkpoint of run %q after epoch %d with %d curve rows does not belong to run %q of %d epochs; remove the folder to restart the run",
 						s.Name, s.Next, len(s.Curves), l.Name, l.Epochs)
 				}
+				if s.RunID != c.RunID {
+					return fmt.Errorf("checkpoint written by run directory %q, not this one (%q): it was copied from another run; remove the folder to restart the run", s.RunID, c.RunID)
+				}
 				return nil
 			}
-			s, found, err := ck.Read(check, m.Restore)
+			s, found, err := ck.Read(check, c.Model.Restore)
 			if err != nil || !found {
 				return err
 			}
@@ -38,19 +53,19 @@ func Checkpoint(l *Loop, ck rundir.Checkpoint, every int, resume bool, m Saver, 
 				return fmt.Errorf("%s: %w", ck.Path(), err)
 			}
 			st.Next, st.Curves = s.Next, s.Curves
-			logf("%s: resuming after epoch %d from %s", l.Name, st.Next, ck.Path())
+			c.Logf("%s: resuming after epoch %d from %s", l.Name, st.Next, ck.Path())
 			return nil
 		})
 	}
 	l.OnEpochEnd(func(st *State) error {
-		if st.Next%every != 0 && st.Next != l.Epochs {
+		if st.Next%c.Every != 0 && st.Next != l.Epochs {
 			return nil
 		}
 		kept, err := l.keptState()
 		if err != nil {
 			return err
 		}
-		return ck.Write(m.Save, rundir.TrainState{Name: l.Name, Next: st.Next, Curves: st.Curves, Kept: kept})
+		return ck.Write(c.Model.Save, rundir.TrainState{Name: l.Name, Next: st.Next, Curves: st.Curves, Kept: kept, RunID: c.RunID})
 	})
 	l.OnFail(func(st *State, err error) error {
 		var ne *NaNError

@@ -19,9 +19,10 @@ import (
 	"time"
 
 	"github.com/useful-pipeline/useful-pipeline/internal/atomicfile"
+	"github.com/useful-pipeline/useful-pipeline/pipeline"
 )
 
-var pipelineStages = []string{"load", "probe", "extract", "cluster", "resample", "retrain", "evaluate", "report"}
+var pipelineStages = pipeline.Names()
 
 // hardArgs is the run of the hardening tests: a small toy run through every
 // stage with progress lines (no --quiet), so that "stage done" lines show

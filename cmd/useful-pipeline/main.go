@@ -15,8 +15,13 @@ import (
 	"github.com/useful-pipeline/useful-pipeline/internal/tfenv"
 )
 
-// version is the project version (set with -ldflags "-X main.version=...").
-var version = "0.1.0"
+// version and commit name the program (make build sets commit with
+// -ldflags "-X main.commit=...": the git commit, "-dirty" if the tree had
+// changes).
+var (
+	version = "0.1.0"
+	commit  = "unknown"
+)
 
 // command is one subcommand: a new one is a file with its flags and Run
 // plus one line in commands.

@@ -160,7 +160,7 @@ func runCommand(args []string, stdout, stderr io.Writer, root bool) int {
 		graphs.QuietLogs()
 	}
 	bars := !o.Quiet && isTerminal(stdout)
-	if err := pipeline.Run(o, stdout, bars); err != nil {
+	if err := pipeline.Run(o, pipeline.IO{Out: stdout, Bars: bars, Program: "useful-pipeline " + version, Commit: commit}); err != nil {
 		return fail(stderr, err)
 	}
 	return 0

@@ -13,6 +13,7 @@ import (
 
 	"github.com/useful-pipeline/useful-pipeline/graphs"
 	"github.com/useful-pipeline/useful-pipeline/options"
+	"github.com/useful-pipeline/useful-pipeline/pipeline"
 	"github.com/useful-pipeline/useful-pipeline/sweep"
 )
 
@@ -118,7 +119,7 @@ func sweepMain(args []string, stdout, stderr io.Writer) int {
 	if !f.verbose {
 		graphs.QuietLogs()
 	}
-	if err := sweep.Run(plan, cells, stdout); err != nil {
+	if err := sweep.Run(plan, cells, pipeline.IO{Out: stdout, Program: "useful-pipeline " + version, Commit: commit}); err != nil {
 		return fail(stderr, err)
 	}
 	return 0

@@ -17,5 +17,5 @@ func versionMain(args []string, stdout, stderr io.Writer) int {
 }
 
 func printVersion(w io.Writer) {
-	fmt.Fprintf(w, "useful-pipeline %s\nTensorFlow %s\n", version, graphs.Version())
+	fmt.Fprintf(w, "useful-pipeline %s (commit %s)\nTensorFlow %s\n", version, commit, graphs.Version())
 }
