@@ -185,6 +185,9 @@ func (e *ExportInfo) PixelInput() bool { return e.Divisor == 255 }
 func ReadExportInfo(dir string) (*ExportInfo, error) {
 	path := filepath.Join(dir, ExportInfoFile)
 	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil, fmt.Errorf("serving model %s: %s is missing: not a model written by export", dir, ExportInfoFile)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("serving model %s: %w", dir, err)
 	}
