@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import contract as C  # noqa: E402
 import models  # noqa: E402
 import reference  # noqa: E402
+import serving  # noqa: E402
 from module import TrainModule  # noqa: E402
 from tensorflow.core.protobuf import saved_model_pb2  # noqa: E402
 
@@ -65,6 +66,7 @@ def export(model_name, input_shape, num_classes, out, with_reference=False, **op
     tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out) + ".tmp-", dir=parent)
     try:
         tf.saved_model.save(module, tmp, signatures=module.signatures())
+        serving.write_template(model, os.path.join(tmp, serving.TEMPLATE_DIR))
         manifest = {
             "format": C.MANIFEST_FORMAT,
             "model": model.name,
