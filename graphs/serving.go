@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	tf "github.com/wamuir/graft/tensorflow"
+
+	"github.com/useful-pipeline/useful-pipeline/internal/tfenv"
 )
 
 // Serving is a loaded serving model (written by Export): its
@@ -40,12 +42,13 @@ func LoadServing(dir string, cfg *Config) (*Serving, error) {
 	if err != nil {
 		return nil, err
 	}
-	setTFEnv()
+	tfenv.Apply()
 	opts, err := cfg.withDefaults().sessionOptions()
 	if err != nil {
 		return nil, err
 	}
-	sm, err := tf.LoadSavedModel(dir, []string{Tag}, opts)
+	var sm *tf.SavedModel
+	firstRunQuiet(func() { sm, err = tf.LoadSavedModel(dir, []string{Tag}, opts) })
 	if err != nil {
 		return nil, fmt.Errorf("serving model %s: load SavedModel: %w", dir, err)
 	}
@@ -55,17 +58,6 @@ func LoadServing(dir string, cfg *Config) (*Serving, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// setTFEnv sets TensorFlow's deterministic ops and hides its INFO lines
-// unless the caller chose otherwise, as Load does.
-func setTFEnv() {
-	if os.Getenv("TF_DETERMINISTIC_OPS") == "" {
-		os.Setenv("TF_DETERMINISTIC_OPS", "1")
-	}
-	if os.Getenv("TF_CPP_MIN_LOG_LEVEL") == "" {
-		os.Setenv("TF_CPP_MIN_LOG_LEVEL", "1")
-	}
 }
 
 func (s *Serving) bind() error {

@@ -23,6 +23,19 @@ type Setting struct {
 // earlier ones), then Validate. Errors are *UsageError naming the
 // setting's source and value.
 func Build(settings []Setting) (Options, error) {
+	o, err := Resolve(settings)
+	if err != nil {
+		return Options{}, err
+	}
+	if err := o.Validate(); err != nil {
+		return Options{}, err
+	}
+	return o, nil
+}
+
+// Resolve is Build without Validate: the options of a recorded run, read
+// where its data may not be (an export on another machine).
+func Resolve(settings []Setting) (Options, error) {
 	dataset, model := Toy, ""
 	for _, s := range settings {
 		switch f, _ := Lookup(s.Name); f.Name {
@@ -34,9 +47,6 @@ func Build(settings []Setting) (Options, error) {
 	}
 	o := Defaults(dataset, model)
 	if err := o.Apply(settings); err != nil {
-		return Options{}, err
-	}
-	if err := o.Validate(); err != nil {
 		return Options{}, err
 	}
 	return o, nil

@@ -39,6 +39,7 @@ var Registry = []Stage{
 	{Name: "retrain", Needs: []string{"load", "resample"}, Key: runKey, Model: true, Trains: true, Run: (*stages.Env).Retrain},
 	{Name: "evaluate", Needs: []string{"retrain"}, Key: runKey, Model: true, Run: (*stages.Env).Evaluate},
 	{Name: "report", Needs: []string{"evaluate"}, Key: runKey, Run: (*stages.Env).Report},
+	{Name: "export", Needs: []string{"load", "retrain"}, Key: runKey, Model: true, Run: (*stages.Env).Export},
 }
 
 // The record keys: what a stage's outputs depend on.

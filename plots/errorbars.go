@@ -71,6 +71,7 @@ func ErrorBars(path, title, ylabel string, bars []Bar) error {
 	// what the figure is for.
 	pad := 0.15*(hi-lo) + 1e-9
 	p.Y.Min, p.Y.Max = math.Max(0, lo-pad), hi+pad
+	p.X.Min, p.X.Max = -0.7, float64(len(bars))-0.3 // room for the slanted labels
 	width := max(Width, vg.Length(len(bars))*vg.Points(42)+vg.Inch)
 	return saveSized(p, path, width, Height)
 }

@@ -133,6 +133,10 @@ func (r RetrainDir) LearnedForGood() Array[int32] {
 // Evaluate returns evaluate/<run>.json.
 func (d *Dir) Evaluate(run string) JSON[EvalResult] { return jsonAt[EvalResult](d, "evaluate/"+run+".json") }
 
+// Export returns export/<run>/, the folder of the run's servable
+// SavedModel versions (<n>/, the layout TF Serving watches).
+func (d *Dir) Export(run string) Folder { return Folder{File{d, "export/" + run}} }
+
 // Metrics returns metrics.json.
 func (d *Dir) Metrics() JSON[Metrics] { return jsonAt[Metrics](d, "metrics.json") }
 
@@ -204,6 +208,7 @@ func Layout() []Entry {
 		{rt.LearnedForGood().Rel(), "retrain", "N int32 epoch after which the example stayed correct (-1: wrong at the end)"},
 		{d.Evaluate(r).Rel(), "evaluate", "test accuracy, error, loss, L1 norm, sharpness"},
 		{d.Metrics().Rel(), "report", "every run's numbers (the comparison's data)"},
+		{d.Export(r).Rel() + "/", "export", "`1/`: a standard SavedModel for inference of the run's final weights (`serving_default`: float32 pixel levels 0..255 in, normalisation built in, logits and probabilities out; class names in `assets/class_names.txt`); for the USEFUL run of each method"},
 		{d.Report().Rel(), "report", "the comparison, with the paper's numbers where it gives them"},
 		{d.Plot("<name>").Rel(), "report", "training curves, Fig. 2/3-style plots, example grids"},
 	}

@@ -23,6 +23,14 @@ type DataSummary struct {
 	TestDigest  string `json:"test_digest"`
 	// ToyWithoutFast counts toy training examples lacking the fast feature.
 	ToyWithoutFast int `json:"toy_without_fast,omitempty"`
+	// ClassNames names each class (empty when the data has no names).
+	ClassNames []string `json:"class_names,omitempty"`
+	// NormMean and NormStd are the per-channel mean and standard deviation
+	// of the training images (values v/255) that the sampler and every
+	// evaluation normalise with, and that an export builds in; empty for
+	// data used as it is (the toy).
+	NormMean []float32 `json:"norm_mean,omitempty"`
+	NormStd  []float32 `json:"norm_std,omitempty"`
 }
 
 // ProbeSummary is probe/<method>/summary.json: the separating epoch t the

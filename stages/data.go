@@ -21,6 +21,8 @@ type Data struct {
 	Norm        *augment.Normalize
 	// Flipped lists the training examples whose label --label-noise changed.
 	Flipped []int
+	// ClassNames names the classes (nil for the toy).
+	ClassNames []string
 }
 
 // toyConfig is the toy distribution of the options at slow-feature
@@ -51,7 +53,7 @@ func (e *Env) Data(betaD float64) (*Data, error) {
 		if err != nil {
 			return nil, err
 		}
-		d = &Data{Train: sp.Train, Test: sp.Test}
+		d = &Data{Train: sp.Train, Test: sp.Test, ClassNames: sp.ClassNames}
 		if o.ImbalanceRatio > 1 {
 			if d.Train, err = loaders.LongTail(d.Train, o.ImbalanceRatio); err != nil {
 				return nil, err

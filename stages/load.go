@@ -10,7 +10,11 @@ func (e *Env) Load() ([]string, error) {
 		return nil, err
 	}
 	s := rundir.DataSummary{Dataset: e.Opts.Dataset, Train: d.Train.Name, Test: d.Test.Name, NumTrain: d.Train.Len(),
-		NumTest: d.Test.Len(), Shape: d.Train.Shape, NumClasses: d.Train.NumClasses, TrainDigest: d.Train.Digest(), TestDigest: d.Test.Digest()}
+		NumTest: d.Test.Len(), Shape: d.Train.Shape, NumClasses: d.Train.NumClasses, TrainDigest: d.Train.Digest(), TestDigest: d.Test.Digest(),
+		ClassNames: d.ClassNames}
+	if d.Norm != nil {
+		s.NormMean, s.NormStd = d.Norm.Mean, d.Norm.Std
+	}
 	for _, c := range d.Train.ClassIndices() {
 		s.ClassCounts = append(s.ClassCounts, len(c))
 	}

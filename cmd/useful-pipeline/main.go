@@ -42,6 +42,8 @@ func init() {
 		{"run", "run USEFUL's stages over a run directory (the default command)", runMain},
 		{"sweep", "plan or run a grid of cells (seeds x methods x settings) on a laptop, Slurm or Kubernetes", sweepMain},
 		{"aggregate", "the table of a sweep: mean ± std over seeds per run and setting", aggregateMain},
+		{"export", "a run's final weights as a standard SavedModel for inference (TF Serving)", exportMain},
+		{"predict", "classify image files, folders or a dataset with an exported model", predictMain},
 		{"version", "print the program and TensorFlow library versions", versionMain},
 	}
 }
