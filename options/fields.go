@@ -101,6 +101,8 @@ var fields = []Field{
 
 	{Name: "sharpness", Group: GroupEval, Recorded: true, bind: func(o *Options) Value { return boolValue{&o.Sharpness} },
 		Usage: "Hessian lambda_max and lambda_max/lambda_5 by Lanczos on 1000 training examples for every final model (skipped above 4 GB of Lanczos basis)"},
+	{Name: "eval-every", Group: GroupEval, Recorded: true, bind: func(o *Options) Value { return intValue{&o.EvalEvery} },
+		Usage: "also measure the test accuracy after every K-th epoch of each training run (curves.csv, TensorBoard); 0: never"},
 
 	{Name: "stage", Group: GroupRun, bind: func(o *Options) Value { return stringValue{&o.Stage} },
 		Usage: "stage to run: all, or one stage (see the list above)"},

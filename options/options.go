@@ -89,6 +89,9 @@ type EvalOptions struct {
 	// Sharpness computes lambda_max and lambda_max/lambda_5 of the loss
 	// Hessian (Lanczos) for every final model.
 	Sharpness bool
+	// EvalEvery measures the test accuracy after every EvalEvery-th epoch
+	// of each training run (curves.csv, TensorBoard); 0 means never.
+	EvalEvery int
 }
 
 // RunOptions say where and how a run executes; they are not recorded as

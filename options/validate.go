@@ -103,6 +103,9 @@ func (o *Options) Validate() error {
 	if o.Threads > MaxThreads {
 		return Usagef("--threads %d: want <= %d", o.Threads, MaxThreads)
 	}
+	if o.EvalEvery < 0 {
+		return Usagef("--eval-every %d: want >= 0 (0: never)", o.EvalEvery)
+	}
 	if o.Model == "" {
 		return Usagef("--model is empty")
 	}

@@ -15,6 +15,11 @@ type EpochStats struct {
 	Loss     float64 `json:"loss"`     // mean training loss over the epoch's steps
 	Accuracy float64 `json:"accuracy"` // fraction of the epoch's examples classified correctly
 	Seconds  float64 `json:"seconds"`  // wall time of the epoch's train steps
+	// ImagesPerSec is the examples trained per second of Seconds.
+	ImagesPerSec float64 `json:"images_per_s"`
+	// TestAccuracy is measured after the epoch when --eval-every asks;
+	// nil otherwise.
+	TestAccuracy *float64 `json:"test_accuracy,omitempty"`
 	// Features holds per-epoch measurements of the weights (toy: G_e, G_d).
 	Features map[string]float64 `json:"features,omitempty"`
 }
@@ -24,7 +29,7 @@ func (s EpochStats) TrainingError() float64 { return 1 - s.Accuracy }
 
 // curveHeader is the first line of curves.csv; featureCols are the
 // Features keys it has columns for.
-const curveHeader = "epoch,lr,loss,accuracy,train_error_pct,seconds,G_e,G_d\n"
+const curveHeader = "epoch,lr,loss,accuracy,train_error_pct,seconds,images_per_s,test_accuracy,G_e,G_d\n"
 
 var featureCols = []string{"G_e", "G_d"}
 
@@ -42,7 +47,11 @@ func (c Curves) Write(rows []EpochStats) error {
 				feat[i] = fmt.Sprintf("%.6g", r.Features[k])
 			}
 		}
-		b = fmt.Appendf(b, "%d,%.6g,%.6g,%.6g,%.4f,%.4f,%s,%s\n", r.Epoch, r.LR, r.Loss, r.Accuracy, 100*(1-r.Accuracy), r.Seconds, feat[0], feat[1])
+		test := ""
+		if r.TestAccuracy != nil {
+			test = fmt.Sprintf("%.6g", *r.TestAccuracy)
+		}
+		b = fmt.Appendf(b, "%d,%.6g,%.6g,%.6g,%.4f,%.4f,%.1f,%s,%s,%s\n", r.Epoch, r.LR, r.Loss, r.Accuracy, 100*(1-r.Accuracy), r.Seconds, r.ImagesPerSec, test, feat[0], feat[1])
 	}
 	return c.WriteBytes(b)
 }
@@ -62,8 +71,8 @@ func (c Curves) Read() ([]EpochStats, error) {
 		if i == 0 {
 			continue
 		}
-		if len(r) < 8 {
-			return nil, fmt.Errorf("%s: line %d has %d fields, want 8", c.Path(), i+1, len(r))
+		if len(r) != 10 {
+			return nil, fmt.Errorf("%s: line %d has %d fields, want 10", c.Path(), i+1, len(r))
 		}
 		num := func(k int) float64 {
 			v, err := strconv.ParseFloat(r[k], 64)
@@ -72,11 +81,15 @@ func (c Curves) Read() ([]EpochStats, error) {
 			}
 			return v
 		}
-		s := EpochStats{Epoch: int(num(0)), LR: num(1), Loss: num(2), Accuracy: num(3), Seconds: num(5)}
-		if r[6] != "" {
+		s := EpochStats{Epoch: int(num(0)), LR: num(1), Loss: num(2), Accuracy: num(3), Seconds: num(5), ImagesPerSec: num(6)}
+		if r[7] != "" {
+			v := num(7)
+			s.TestAccuracy = &v
+		}
+		if r[8] != "" {
 			s.Features = map[string]float64{}
 			for j, k := range featureCols {
-				s.Features[k] = num(6 + j)
+				s.Features[k] = num(8 + j)
 			}
 		}
 		out = append(out, s)

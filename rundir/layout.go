@@ -137,6 +137,10 @@ func (d *Dir) Evaluate(run string) JSON[EvalResult] { return jsonAt[EvalResult](
 // SavedModel versions (<n>/, the layout TF Serving watches).
 func (d *Dir) Export(run string) Folder { return Folder{File{d, "export/" + run}} }
 
+// TB returns tb/<run>/, the TensorBoard event files of a training run
+// (probe runs are named probe/<method>).
+func (d *Dir) TB(run string) Folder { return Folder{File{d, "tb/" + run}} }
+
 // Metrics returns metrics.json.
 func (d *Dir) Metrics() JSON[Metrics] { return jsonAt[Metrics](d, "metrics.json") }
 
@@ -189,7 +193,7 @@ func Layout() []Entry {
 		{d.W0().Rel() + "/", "probe or retrain", "W0: TF checkpoint `w.index`, `w.data-00000-of-00001`, `state.json`"},
 		{p.Loss().Rel(), "probe", "t x N float32, epoch-major: row e-1 = after epoch e, column i = training example i"},
 		{p.Correct().Rel(), "probe", "t x N int32 (1 correct, 0 not), same layout"},
-		{p.Curves().Rel(), "probe", "per epoch: lr, loss, accuracy, training error, seconds, toy G_e/G_d"},
+		{p.Curves().Rel(), "probe", "per epoch: lr, loss, accuracy, training error %, seconds, images/s, test accuracy (with `--eval-every`), toy G_e/G_d"},
 		{p.Summary().Rel(), "probe", "the separating epoch t (given, or chosen by `--separate-epoch auto`), the rule and the training-error curve"},
 		{p.Checkpoint().Rel() + "/", "probe", "weights after epoch t"},
 		{x.Logits().Rel(), "extract", "N x C float32 logits at epoch t (inference mode)"},
@@ -206,6 +210,7 @@ func Layout() []Entry {
 		{rt.Forgetting().Rel(), "retrain", "N int32 forgetting scores (correct -> incorrect transitions, end of each epoch)"},
 		{rt.FirstLearned().Rel(), "retrain", "N int32 first epoch classified correctly (-1: never)"},
 		{rt.LearnedForGood().Rel(), "retrain", "N int32 epoch after which the example stayed correct (-1: wrong at the end)"},
+		{d.TB(r).Rel() + "/", "probe, retrain", "TensorBoard event files (`tensorboard --logdir <run-dir>/tb`): per epoch train/loss, train/accuracy, train/error, train/learning_rate, train/images_per_s, test/accuracy (with `--eval-every`), toy/G_e, toy/G_d; for USEFUL runs useful/upsampled_share and the slow/fast cluster sizes at t; probes under `tb/probe/<method>/`"},
 		{d.Evaluate(r).Rel(), "evaluate", "test accuracy, error, loss, L1 norm, sharpness"},
 		{d.Metrics().Rel(), "report", "every run's numbers (the comparison's data)"},
 		{d.Export(r).Rel() + "/", "export", "`1/`: a standard SavedModel for inference of the run's final weights (`serving_default`: float32 pixel levels 0..255 in, normalisation built in, logits and probabilities out; class names in `assets/class_names.txt`); for the USEFUL run of each method"},

@@ -119,12 +119,14 @@ func TestCurvesRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := d.Probe("sam").Curves()
-	rows := []EpochStats{{Epoch: 1, LR: 0.1, Loss: 0.5, Accuracy: 0.75, Seconds: 1.5, Features: map[string]float64{"G_e": 0.25, "G_d": -0.5}}, {Epoch: 2, LR: 0.01, Loss: 0.25, Accuracy: 1, Seconds: 2}}
+	ta := 0.625
+	rows := []EpochStats{{Epoch: 1, LR: 0.1, Loss: 0.5, Accuracy: 0.75, Seconds: 1.5, ImagesPerSec: 1234.5, Features: map[string]float64{"G_e": 0.25, "G_d": -0.5}}, {Epoch: 2, LR: 0.01, Loss: 0.25, Accuracy: 1, Seconds: 2, TestAccuracy: &ta}}
 	if err := c.Write(rows); err != nil {
 		t.Fatal(err)
 	}
 	got, err := c.Read()
-	if err != nil || len(got) != 2 || got[0].Features["G_d"] != -0.5 || got[1].Features != nil || got[1].LR != 0.01 || got[0].Accuracy != 0.75 {
+	if err != nil || len(got) != 2 || got[0].Features["G_d"] != -0.5 || got[1].Features != nil || got[1].LR != 0.01 || got[0].Accuracy != 0.75 ||
+		got[0].ImagesPerSec != 1234.5 || got[0].TestAccuracy != nil || got[1].TestAccuracy == nil || *got[1].TestAccuracy != 0.625 {
 		t.Fatalf("Read = %+v, %v", got, err)
 	}
 }

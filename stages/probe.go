@@ -90,7 +90,7 @@ func (e *Env) Probe() ([]string, error) {
 		n := d.Train.Len()
 		loss := make([]float32, 0, t*n)
 		correct := make([]int32, 0, t*n)
-		l, err := e.newLoop(m, trainJob{name: pd.Rel(), method: method, data: d.Train, epochs: t, augment: aug})
+		l, err := e.newLoop(m, trainJob{name: pd.Rel(), method: method, data: d.Train, epochs: t, augment: aug, test: d.Test, norm: d.Norm})
 		if err != nil {
 			return nil, err
 		}
@@ -112,6 +112,7 @@ func (e *Env) Probe() ([]string, error) {
 				return ok
 			})
 		}
+		train.TensorBoard(l, e.Dir.TB(pd.Rel()), nil)
 		st, err := l.Run()
 		if err != nil {
 			return nil, err

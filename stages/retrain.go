@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/useful-pipeline/useful-pipeline/graphs"
+	"github.com/useful-pipeline/useful-pipeline/graphs/events"
 	"github.com/useful-pipeline/useful-pipeline/rundir"
 	"github.com/useful-pipeline/useful-pipeline/train"
 )
@@ -54,7 +55,8 @@ func (e *Env) Retrain() ([]string, error) {
 			}
 		}
 		rt := e.Dir.Retrain(run.ID)
-		l, err := e.newLoop(m, trainJob{name: run.ID, method: run.Method, data: d.Train, indices: indices, weights: weights, augment: aug, epochs: o.Epochs})
+		l, err := e.newLoop(m, trainJob{name: run.ID, method: run.Method, data: d.Train, indices: indices, weights: weights, augment: aug, epochs: o.Epochs,
+			test: d.Test, norm: d.Norm})
 		if err != nil {
 			return nil, err
 		}
@@ -74,6 +76,11 @@ func (e *Env) Retrain() ([]string, error) {
 			return e.toyFeatures(m, row)
 		})
 		train.Checkpoints{Folder: rt.Checkpoint(), Every: train.Every(o.Epochs), Resume: o.Resume, RunID: e.Dir.RunID(), Model: m, Logf: e.logf}.Attach(l)
+		var atT func(*events.Writer) error
+		if run.Useful {
+			atT = func(w *events.Writer) error { return e.clusterScalars(w, run.Method, run.Selection) }
+		}
+		train.TensorBoard(l, e.Dir.TB(run.ID), atT)
 		t0 := time.Now()
 		st, err := l.Run()
 		if err != nil {
@@ -106,4 +113,19 @@ func (e *Env) Retrain() ([]string, error) {
 		arts = append(arts, rt.Rel())
 	}
 	return arts, nil
+}
+
+// clusterScalars writes, at step t, the upsampled share and the sizes of
+// the slow and fast clusters of a USEFUL (or baseline) run's selection.
+func (e *Env) clusterScalars(w *events.Writer, method, selection string) error {
+	s, err := e.Dir.Resample(method, selection).Summary().Read()
+	if err != nil {
+		return err
+	}
+	t, err := e.separateEpoch(method)
+	if err != nil {
+		return err
+	}
+	return w.Scalars(int64(t), map[string]float64{"useful/upsampled_share": s.UpsampledFraction,
+		"useful/slow_examples": float64(s.NumSlow), "useful/fast_examples": float64(s.NumTrain - s.NumSlow)})
 }

@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 
+	"github.com/useful-pipeline/useful-pipeline/augment"
 	"github.com/useful-pipeline/useful-pipeline/dataset"
 	"github.com/useful-pipeline/useful-pipeline/graphs"
 	"github.com/useful-pipeline/useful-pipeline/rundir"
@@ -19,6 +20,9 @@ type trainJob struct {
 	weights []float32 // per-example loss weights; nil: ones
 	augment sampler.Augmenter
 	epochs  int
+	// test and norm serve --eval-every's test accuracy.
+	test *dataset.Dataset
+	norm *augment.Normalize
 }
 
 // newLoop returns the training loop of job on m, with the progress hook
@@ -40,7 +44,30 @@ func (e *Env) newLoop(m *graphs.Model, job trainJob) (*train.Loop, error) {
 		Hyper: graphs.Hyper{Momentum: float32(o.Momentum), WeightDecay: float32(o.WeightDecay), Rho: float32(o.RhoFor(job.method))},
 		Seed:  func(epoch, step int) int64 { return train.StepSeed(o.Seed, epoch, step) }}
 	train.Progress(l, e.Out, e.Bars, e.logf)
+	if k := o.EvalEvery; k > 0 && job.test != nil {
+		l.OnMeasure(func(st *train.State, row *rundir.EpochStats) error {
+			if ep := st.Epoch + 1; ep%k != 0 && ep != job.epochs {
+				return nil
+			}
+			ev, err := evalSet(m, job.test, job.norm)
+			if err != nil {
+				return err
+			}
+			acc := accuracy(ev.Correct)
+			row.TestAccuracy = &acc
+			return nil
+		})
+	}
 	return l, nil
+}
+
+// accuracy is the fraction of ones in correct.
+func accuracy(correct []int32) float64 {
+	n := 0
+	for _, c := range correct {
+		n += int(c)
+	}
+	return float64(n) / float64(len(correct))
 }
 
 // ensureW0 writes W0 (the seeded initial weights) to w0/ once and restores

@@ -163,6 +163,9 @@ func (l *Loop) run(st *State) error {
 		}
 		row := rundir.EpochStats{Epoch: e + 1, LR: lr, Loss: res.SumLoss / float64(st.StepsPerEpoch),
 			Accuracy: float64(res.Correct) / float64(res.Seen), Seconds: res.Busy.Seconds()}
+		if row.Seconds > 0 {
+			row.ImagesPerSec = float64(res.Seen) / row.Seconds
+		}
 		for _, f := range l.measure {
 			if err := f(st, &row); err != nil {
 				return err

@@ -18,7 +18,7 @@ func Progress(l *Loop, out io.Writer, bars bool, logf func(format string, a ...a
 		l.OnEpochEnd(func(st *State) error {
 			if st.Next%every == 0 || st.Next == l.Epochs {
 				r := st.Curves[len(st.Curves)-1]
-				logf("%s: epoch %d/%d lr %.4g loss %.4f acc %.2f%% (%.2fs)", l.Name, st.Next, l.Epochs, r.LR, r.Loss, 100*r.Accuracy, r.Seconds)
+				logf("%s: epoch %d/%d lr %.4g loss %.4f acc %.2f%% (%.2fs, %.0f img/s)", l.Name, st.Next, l.Epochs, r.LR, r.Loss, 100*r.Accuracy, r.Seconds, r.ImagesPerSec)
 			}
 			return nil
 		})
@@ -35,11 +35,19 @@ func Progress(l *Loop, out io.Writer, bars bool, logf func(format string, a ...a
 		bar.Set(st.Next * st.StepsPerEpoch)
 		return nil
 	})
+	var t0 time.Time
 	l.OnStep(func(st *State, si StepInfo) {
 		if bar == nil {
 			return
 		}
-		bar.Describe(fmt.Sprintf("%s epoch %d/%d loss %.4f acc %.2f%%", l.Name, st.Epoch+1, l.Epochs, si.SumLoss/float64(si.Step+1), 100*float64(si.Correct)/float64(si.Seen)))
+		if si.Step == 0 {
+			t0 = time.Now()
+		}
+		rate := ""
+		if d := time.Since(t0).Seconds(); si.Step > 0 && d > 0 {
+			rate = fmt.Sprintf(" %.0f img/s", float64(si.Seen)/d)
+		}
+		bar.Describe(fmt.Sprintf("%s epoch %d/%d loss %.4f acc %.2f%%%s", l.Name, st.Epoch+1, l.Epochs, si.SumLoss/float64(si.Step+1), 100*float64(si.Correct)/float64(si.Seen), rate))
 		bar.Add(1)
 	})
 	l.OnEnd(func(st *State) error {
