@@ -7,17 +7,30 @@ GOENV := . scripts/env.sh &&
 PY := .venv/bin/python
 RUN_DIR ?= runs/default
 ARGS ?=
+PREFIX ?= /usr/local
+# The program's commit, recorded in run.json and printed by --version.
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+LDFLAGS := -X main.commit=$(COMMIT)
 
 # SavedModels the tests and the default run need: folder name = model-shape-cclasses.
 MODELS := models/toy_cnn-3x50-c2 models/mlp3-28x28x1-c10 models/cnn_bn-28x28x1-c10 models/preact_resnet18-32x32x3-c10
 EXPORT_SRC := $(wildcard python_export/*.py)
 
-.PHONY: setup build models test test-go test-python test-deploy run bench bench-fmnist fmnist-data clean
+.PHONY: setup build install models test test-go test-python test-deploy run bench bench-fmnist fmnist-data clean
 setup:
 	@bash scripts/setup.sh
 
 build: setup
-	$(GOENV) go build -o bin/useful-pipeline ./cmd/useful-pipeline
+	$(GOENV) go build -ldflags "$(LDFLAGS)" -o bin/useful-pipeline ./cmd/useful-pipeline
+
+# The binary with the TensorFlow libraries it needs, found relative to it
+# ($$ORIGIN/../lib/useful-pipeline), so it runs from anywhere without an
+# environment: PREFIX/bin/useful-pipeline. Models stay where --models-dir says.
+install: setup
+	mkdir -p "$(PREFIX)/bin" "$(PREFIX)/lib/useful-pipeline"
+	cp -L .tflib/lib/libtensorflow_cc.so.2 .tflib/lib/libtensorflow_framework.so.2 "$(PREFIX)/lib/useful-pipeline/"
+	$(GOENV) CGO_LDFLAGS="-L$(CURDIR)/.tflib/lib -Wl,-rpath,\$$ORIGIN/../lib/useful-pipeline" \
+		go build -ldflags "$(LDFLAGS)" -o "$(PREFIX)/bin/useful-pipeline" ./cmd/useful-pipeline
 
 models: setup $(addsuffix /manifest.json,$(MODELS))
 

@@ -154,7 +154,7 @@ func rows(cells []cellMetrics) []Row {
 	for _, c := range cells {
 		for _, r := range c.m.Runs {
 			if r.ID == "sgd" {
-				sgd[strings.Join(c.group, "\x00")+fmt.Sprint("\x00", c.m.Seed)] = r.TrainSeconds
+				sgd[strings.Join(c.group, "\x00")+fmt.Sprint("\x00", r.Seed)] = r.TrainSeconds
 			}
 		}
 	}
@@ -168,13 +168,13 @@ func rows(cells []cellMetrics) []Row {
 				accs[k] = a
 				order = append(order, k)
 			}
-			a.row.Seeds = append(a.row.Seeds, c.m.Seed)
+			a.row.Seeds = append(a.row.Seeds, r.Seed)
 			a.row.Cells = append(a.row.Cells, c.cell.ID)
 			a.row.TestErrorPct = append(a.row.TestErrorPct, r.TestErrorPct)
 			if r.UpsampledFraction != nil {
 				a.up = append(a.up, 100**r.UpsampledFraction)
 			}
-			if base := sgd[g+fmt.Sprint("\x00", c.m.Seed)]; base > 0 {
+			if base := sgd[g+fmt.Sprint("\x00", r.Seed)]; base > 0 {
 				probe := 0.0
 				if r.ProbeSeconds != nil {
 					probe = *r.ProbeSeconds

@@ -38,7 +38,7 @@ func fixture(t *testing.T) (string, *sweep.Plan) {
 			continue // never ran
 		}
 		m := o.Methods[0]
-		s, k := float64(o.Seed), float64(o.UpsampleFactor)
+		s, k := float64(o.Seed()), float64(o.UpsampleFactor)
 		// Test error: sgd 10+s, sgd+useful 9+s-(k-2)/2; sam 8+2s, sam+useful 7+2s.
 		// Train seconds: sgd 100(1+s), sam 200(1+s); +useful x1.5 with a
 		// probe of 10(1+s). lambda_max only on the sam baseline.
@@ -49,9 +49,9 @@ func fixture(t *testing.T) (string, *sweep.Plan) {
 			base, useful, secs = 8+2*s, 7+2*s, 200*(1+s)
 			sharp = &rundir.Sharpness{LambdaMax: 5 + s}
 		}
-		met := rundir.Metrics{Dataset: "toy", Model: "toy_cnn", Seed: o.Seed, Epochs: 20, Runs: []rundir.RunMetrics{
-			{ID: m, Method: m, TestErrorPct: base, TrainSeconds: secs, Sharpness: sharp},
-			{ID: m + "+useful", Method: m, Useful: true, TestErrorPct: useful, TrainSeconds: 1.5 * secs, UpsampledFraction: f64(0.25 + s/10), ProbeSeconds: f64(10 * (1 + s))},
+		met := rundir.Metrics{Dataset: "toy", Model: "toy_cnn", Seeds: o.Seeds, Epochs: 20, Runs: []rundir.RunMetrics{
+			{ID: m, Seed: o.Seed(), Method: m, TestErrorPct: base, TrainSeconds: secs, Sharpness: sharp},
+			{ID: m + "+useful", Seed: o.Seed(), Method: m, Useful: true, TestErrorPct: useful, TrainSeconds: 1.5 * secs, UpsampledFraction: f64(0.25 + s/10), ProbeSeconds: f64(10 * (1 + s))},
 		}}
 		d, err := rundir.Open(o.RunDir)
 		if err != nil {

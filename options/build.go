@@ -65,13 +65,6 @@ func (o *Options) Apply(settings []Setting) error {
 			return Usagef("%s %q: %v", s.Source, s.Value, err)
 		}
 	}
-	if o.Dataset != Toy {
-		for _, s := range settings {
-			if f, _ := Lookup(s.Name); f.ToyOnly {
-				return Usagef("%s: only for --dataset toy, not %s", s.Source, o.Dataset)
-			}
-		}
-	}
 	return nil
 }
 

@@ -73,7 +73,7 @@ func Defaults(dataset, model string) Options {
 		EvalOptions:   EvalOptions{Sharpness: true},
 		RunOptions:    RunOptions{Stage: "all", RunDir: "runs/default"},
 		TrainOptions: TrainOptions{Methods: []string{"sgd", "sam"}, Epochs: r.epochs, Augment: r.augment,
-			ASAMRho: 1.0},
+			ASAMRho: 1.0, Seeds: []uint64{0}},
 	}
 	if !ok {
 		o.Augment = "none"
@@ -83,6 +83,8 @@ func Defaults(dataset, model string) Options {
 		c := toy.DefaultConfig()
 		o.Toy = ToyOptions{N: c.N, BetaD: c.BetaD, CompareBetaD: 0.4}
 		o.LR, o.LRSchedule, o.Rho = 0.1, "constant", 0.02
+		// The toy is cheap: its default reports mean ± std over 3 seeds.
+		o.Seeds = []uint64{0, 1, 2}
 		return o
 	}
 	// Batch 128, SGD momentum 0.9, weight decay 5e-4, lr 0.1 divided by 10

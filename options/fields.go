@@ -32,7 +32,7 @@ type Field struct {
 	// depends on them. The others say where and how it executes.
 	Recorded bool
 	// ToyOnly options belong to dataset toy: config.json records them only
-	// for it, and setting one for another dataset is refused.
+	// for it; for another dataset they have no effect.
 	ToyOnly bool
 	bind    func(o *Options) Value
 }
@@ -87,8 +87,8 @@ var fields = []Field{
 		Usage: "ASAM neighbourhood radius"},
 	{Name: "augment", Group: GroupTrain, Recorded: true, bind: func(o *Options) Value { return stringValue{&o.Augment} },
 		Usage: "none, cropflip (random crop, padding H/8, and flip) or trivialaugment (crop/flip + TrivialAugmentWide); default per dataset"},
-	{Name: "seed", Group: GroupTrain, Recorded: true, bind: func(o *Options) Value { return uint64Value{&o.Seed} },
-		Usage: "seed of every random choice (data, W0, order, clusters)"},
+	{Name: "seed", Group: GroupTrain, Recorded: true, bind: func(o *Options) Value { return seedsValue{&o.Seeds} },
+		Usage: "seed of every random choice (data, W0, order, clusters), or a comma list: each seed runs in <run-dir>/seed-<s>/ and the report gives mean ± std over them (toy: 0,1,2)"},
 
 	{Name: "useful", Group: GroupUseful, Recorded: true, bind: func(o *Options) Value { return boolValue{&o.Useful} },
 		Usage: "also train with USEFUL (--useful=false: baselines only)"},

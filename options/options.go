@@ -68,8 +68,10 @@ type TrainOptions struct {
 	Rho, ASAMRho float64
 	// Augment is "none", "cropflip" or "trivialaugment".
 	Augment string
-	// Seed drives every random choice: the data, W0, the order, the clusters.
-	Seed uint64
+	// Seeds are the seeds to run: every random choice (the data, W0, the
+	// order, the clusters) derives from one. A run of several seeds runs
+	// each in its own folder and reports mean ± std over them.
+	Seeds []uint64
 }
 
 // UsefulOptions say what USEFUL does between the probe and the retraining.
@@ -157,6 +159,15 @@ func (o *Options) Runs() []RunSpec {
 		}
 	}
 	return out
+}
+
+// Seed returns the seed of a one-seed run (the pipeline runs each seed of
+// a multi-seed run with Seeds of one); it panics otherwise.
+func (o *Options) Seed() uint64 {
+	if len(o.Seeds) != 1 {
+		panic(fmt.Sprintf("options: Seed of a run of %d seeds", len(o.Seeds)))
+	}
+	return o.Seeds[0]
 }
 
 // ProbeMethods lists the methods whose USEFUL run needs a probe.

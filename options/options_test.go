@@ -31,7 +31,6 @@ func TestBuildErrors(t *testing.T) {
 		{set("separate-epoch", "soon"), `--separate-epoch "soon": want an integer or auto`},
 		{set("epochs", "1.5"), `--epochs "1.5": want an integer`},
 		{set("bogus", "1"), `--bogus: unknown option "bogus"`},
-		{set("dataset", "fashion-mnist", "data-dir", ".", "toy-n", "50"), "--toy-n: only for --dataset toy, not fashion-mnist"},
 		{set("batch-size", "-1"), "--batch-size -1: want >= 1, or 0 (full batch)"},
 		{set("lr", "NaN"), "--lr NaN: want a finite value > 0"},
 		{set("rho", "+Inf"), "--rho +Inf: want a finite value >= 0"},
@@ -130,7 +129,7 @@ func TestReadSettingsErrors(t *testing.T) {
 		"toy:\n  n: 3\n":                `unknown option "toy"`,
 		"method: [sgd, {a: 1}]\n":       "method: list item 1",
 		"epochs:\n":                     "epochs: no value",
-		"seed: [1, 2]\nepochs: [3]\n":   "", // lists are read; seed's Set refuses them later
+		"seed: [1, 2]\nepochs: [3]\n":   "", // lists are read; an integer option refuses them later
 		"{\"epochs\": 5, \"lr\": 0.5}\n": "",
 	}
 	for text, want := range cases {
@@ -151,10 +150,15 @@ func TestReadSettingsErrors(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 	p := filepath.Join(dir, "c.yaml")
-	os.WriteFile(p, []byte("seed: [1, 2]\n"), 0o644)
+	os.WriteFile(p, []byte("seed: [1, 2]\nepochs: [3, 4]\n"), 0o644)
 	rs, _ := ReadSettings(p)
-	if _, err := Build(rs); err == nil || !strings.Contains(err.Error(), p+": seed \"1,2\"") {
-		t.Errorf("seed list: %v", err)
+	if _, err := Build(rs); err == nil || !strings.Contains(err.Error(), p+": epochs \"3,4\": want an integer") {
+		t.Errorf("a list for an integer option: %v", err)
+	}
+	os.WriteFile(p, []byte("seed: [1, 2, 1]\n"), 0o644)
+	rs, _ = ReadSettings(p)
+	if _, err := Build(rs); err == nil || !strings.Contains(err.Error(), "--seed 1: listed twice") {
+		t.Errorf("a seed listed twice: %v", err)
 	}
 }
 

@@ -42,6 +42,14 @@ func (o *Options) Validate() error {
 			return Usagef("--method %q: listed twice", m)
 		}
 	}
+	if len(o.Seeds) == 0 {
+		return Usagef("--seed is empty; want a seed or a comma list of seeds")
+	}
+	for i, sd := range o.Seeds {
+		if slices.Contains(o.Seeds[:i], sd) {
+			return Usagef("--seed %d: listed twice", sd)
+		}
+	}
 	if o.Epochs < 1 {
 		return Usagef("--epochs %d: want >= 1", o.Epochs)
 	}

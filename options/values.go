@@ -37,17 +37,34 @@ func (v intValue) Set(s string) error {
 	return nil
 }
 
-type uint64Value struct{ p *uint64 }
+// seedsValue is a comma list of seeds (integers in [0, 2^64)); one seed
+// is recorded as a number, several as a list.
+type seedsValue struct{ p *[]uint64 }
 
-func (v uint64Value) String() string { return strconv.FormatUint(*v.p, 10) }
-func (v uint64Value) Type() string   { return "uint64" }
-func (v uint64Value) Typed() any     { return *v.p }
-func (v uint64Value) Set(s string) error {
-	n, err := strconv.ParseUint(strings.TrimSpace(s), 0, 64)
-	if err != nil {
-		return numError(err, "an integer in [0, 2^64)")
+func (v seedsValue) String() string {
+	parts := make([]string, len(*v.p))
+	for i, s := range *v.p {
+		parts[i] = strconv.FormatUint(s, 10)
 	}
-	*v.p = n
+	return strings.Join(parts, ",")
+}
+func (v seedsValue) Type() string { return "uint64" }
+func (v seedsValue) Typed() any {
+	if len(*v.p) == 1 {
+		return (*v.p)[0]
+	}
+	return *v.p
+}
+func (v seedsValue) Set(s string) error {
+	var out []uint64
+	for _, part := range strings.Split(s, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(part), 0, 64)
+		if err != nil {
+			return numError(err, "an integer in [0, 2^64), or a comma list of them")
+		}
+		out = append(out, n)
+	}
+	*v.p = out
 	return nil
 }
 

@@ -15,7 +15,7 @@ import (
 
 // provenance gathers run.json for a run about to start: the program, the
 // libraries and the machine, and the digests of the SavedModel folder and
-// the data files (the run directory's earlier run.json, if any, serves as
+// the data files (the devices are added once the model is loaded) (the run directory's earlier run.json, if any, serves as
 // the digests' cache).
 func provenance(env *stages.Env, io IO) (rundir.Provenance, error) {
 	o := env.Opts
@@ -42,7 +42,6 @@ func provenance(env *stages.Env, io IO) (rundir.Provenance, error) {
 			return p, err
 		}
 	}
-	p.Devices = env.Devices()
 	return p, nil
 }
 

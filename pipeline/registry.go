@@ -24,6 +24,9 @@ type Stage struct {
 	Trains bool
 	// UsefulOnly: the stage is skipped when --useful=false.
 	UsefulOnly bool
+	// Reports: the stage writes metrics.json and report.md, which a run of
+	// several seeds combines once it has run for every seed.
+	Reports bool
 	// Run does the work and returns the artifacts it wrote.
 	Run func(*stages.Env) ([]string, error)
 }
@@ -38,7 +41,7 @@ var Registry = []Stage{
 	{Name: "resample", Needs: []string{"cluster"}, Key: runKey, UsefulOnly: true, Run: (*stages.Env).Resample},
 	{Name: "retrain", Needs: []string{"load", "resample"}, Key: runKey, Model: true, Trains: true, Run: (*stages.Env).Retrain},
 	{Name: "evaluate", Needs: []string{"retrain"}, Key: runKey, Model: true, Run: (*stages.Env).Evaluate},
-	{Name: "report", Needs: []string{"evaluate"}, Key: runKey, Run: (*stages.Env).Report},
+	{Name: "report", Needs: []string{"evaluate"}, Key: runKey, Reports: true, Run: (*stages.Env).Report},
 	{Name: "export", Needs: []string{"load", "retrain"}, Key: runKey, Model: true, Run: (*stages.Env).Export},
 }
 
@@ -48,8 +51,8 @@ var Registry = []Stage{
 func dataKey(o *options.Options) any {
 	return struct {
 		Data options.DataOptions
-		Seed uint64
-	}{o.DataOptions, o.Seed}
+		Seed []uint64
+	}{o.DataOptions, o.Seeds}
 }
 
 // probeKey: the data, the model and the recipe up to the separating epoch.

@@ -38,56 +38,104 @@ type IO struct {
 	Program, Commit string
 }
 
-// Run runs o.Stage ("all" or one stage of Registry) over o.RunDir. o must
-// come from options.Build (validated). Bad options, bad data or model
-// folders, a folder that is not a run directory, a run directory that
-// holds a run (without --resume or --overwrite), inputs that changed since
-// the run started, and a stage run before the stages it needs return a
-// *options.UsageError before anything is written.
+// Run runs o.Stage ("all" or one stage of Registry) over o.RunDir; a run
+// of several seeds runs each in its own folder and then writes their
+// combined report (runSeeds). o must come from options.Build (validated).
+// Bad options, bad data or model folders, a folder that is not a run
+// directory, a run directory that holds a run (without --resume or
+// --overwrite), inputs that changed since the run started, and a stage
+// run before the stages it needs return a *options.UsageError before
+// anything is written.
 func Run(o options.Options, io IO) error {
-	todo, err := plan(o.Stage)
+	if len(o.Seeds) > 1 {
+		return runSeeds(o, io)
+	}
+	p, err := prepare(&o, io)
 	if err != nil {
 		return err
 	}
+	defer p.release()
+	return p.execute(io)
+}
+
+// prepared is a one-seed run checked and ready: nothing written yet.
+type prepared struct {
+	o        *options.Options
+	todo     []Stage
+	env      *stages.Env
+	existing bool
+	prov     rundir.Provenance
+	unlock   []func()
+}
+
+func (p *prepared) release() {
+	p.env.DropKept()
+	for i := len(p.unlock) - 1; i >= 0; i-- {
+		p.unlock[i]()
+	}
+}
+
+// prepare makes every check of a one-seed run that needs no write: the
+// stage names, the run directory's state (a second process, a run there),
+// the data and the SavedModel, and for an existing run its inputs.
+func prepare(o *options.Options, io IO) (*prepared, error) {
+	todo, err := plan(o.Stage)
+	if err != nil {
+		return nil, err
+	}
 	if o.Overwrite && (o.Resume || o.Stage != "all") {
-		return options.Usagef("--overwrite starts a run afresh: give it with --stage all and without --resume")
+		return nil, options.Usagef("--overwrite starts a run afresh: give it with --stage all and without --resume")
 	}
 	state, err := rundir.Inspect(o.RunDir)
 	if err != nil {
-		return &options.UsageError{Msg: err.Error()}
+		return nil, &options.UsageError{Msg: err.Error()}
 	}
 	dir := rundir.New(o.RunDir)
-	existing := state == rundir.Ours
-	if existing {
+	p := &prepared{o: o, todo: todo, existing: state == rundir.Ours,
+		env: &stages.Env{Opts: o, Dir: dir, Out: io.Out, Bars: io.Bars && !o.Quiet, Graphs: &graphs.Config{IntraOpThreads: o.Threads}}}
+	fail := func(err error) (*prepared, error) { p.release(); return nil, err }
+	if p.existing {
 		// Hold the run directory from the first check on: a second process
 		// is refused before anything else.
 		unlock, err := dir.Lock()
 		if err != nil {
-			return err
+			return fail(err)
 		}
-		defer unlock()
-		if err := checkExisting(dir, todo, &o); err != nil {
-			return err
+		p.unlock = append(p.unlock, unlock)
+		if err := checkExisting(dir, todo, o); err != nil {
+			return fail(err)
 		}
 	}
-	env := &stages.Env{Opts: &o, Dir: dir, Out: io.Out, Bars: io.Bars && !o.Quiet, Graphs: &graphs.Config{IntraOpThreads: o.Threads}}
 	// Read and check the data and the model before anything is written:
-	// bad files are bad input (exit 2) and leave the run directory untouched.
-	if err := checkData(env, todo); err != nil {
-		return err
+	// bad files are bad input (exit 2) and leave the run directory
+	// untouched. An existing run's inputs are compared with what it
+	// started with before the model is loaded, so that a re-exported
+	// model is named as such.
+	if err := checkData(p.env); err != nil {
+		return fail(err)
 	}
-	defer env.DropKept()
-	prov, err := provenance(env, io)
-	if err != nil {
-		return err
+	if p.prov, err = provenance(p.env, io); err != nil {
+		return fail(err)
 	}
-	if existing && !o.Overwrite {
-		if err := checkInputsUnchanged(env, &prov); err != nil {
-			return err
+	if p.existing && !o.Overwrite {
+		if err := checkInputsUnchanged(p.env, &p.prov); err != nil {
+			return fail(err)
 		}
 	}
+	if err := checkModel(p.env, todo); err != nil {
+		return fail(err)
+	}
+	p.prov.Devices = p.env.Devices()
+	return p, nil
+}
+
+// execute writes the run: the run directory (or its replacement with
+// --overwrite), its marker, config.json and run.json, then the stages.
+func (p *prepared) execute(io IO) error {
+	o, env := p.o, p.env
+	dir := env.Dir
 	swap := func() error { return nil }
-	if o.Overwrite && existing {
+	if o.Overwrite && p.existing {
 		// Start afresh in a new folder beside the old one; the old one is
 		// replaced once the new run has its first stage.
 		tmp, err := os.MkdirTemp(filepath.Dir(o.RunDir), "."+filepath.Base(o.RunDir)+".overwrite-")
@@ -101,16 +149,17 @@ func Run(o options.Options, io IO) error {
 		}
 		defer func() { os.RemoveAll(tmp) }() // only left if the first stage failed
 	}
-	if dir, err = rundir.Open(dir.Root); err != nil {
+	dir, err := rundir.Open(dir.Root)
+	if err != nil {
 		return err
 	}
 	env.Dir = dir
-	if !existing || o.Overwrite {
+	if !p.existing || o.Overwrite {
 		unlock, err := dir.Lock()
 		if err != nil {
 			return err
 		}
-		defer unlock()
+		p.unlock = append(p.unlock, unlock)
 	}
 	if _, err := dir.Mark(); err != nil {
 		return err
@@ -120,19 +169,19 @@ func Run(o options.Options, io IO) error {
 	} else if len(stale) > 0 {
 		fmt.Fprintf(io.Out, "removed %d temporary files left by an interrupted run\n", len(stale))
 	}
-	if err := dir.Config().Write(&o); err != nil {
+	if err := dir.Config().Write(o); err != nil {
 		return err
 	}
 	if pf := dir.Provenance(); !pf.Exists() {
-		if err := pf.Write(prov); err != nil {
+		if err := pf.Write(p.prov); err != nil {
 			return err
 		}
 	}
-	for _, s := range todo {
+	for _, s := range p.todo {
 		if s.UsefulOnly && !o.Useful {
 			continue
 		}
-		if o.Resume && o.Stage == "all" && dir.Verify(s.Name, s.hash(&o)) == nil {
+		if o.Resume && o.Stage == "all" && dir.Verify(s.Name, s.hash(o)) == nil {
 			fmt.Fprintf(io.Out, "%s: already complete with these options, skipped (--resume)\n", s.Name)
 			continue
 		}
@@ -251,22 +300,25 @@ func checkInputs(dir *rundir.Dir, s Stage, o *options.Options) error {
 	return nil
 }
 
-// checkData reads the data and, if a stage of todo needs a model, loads
-// and checks the SavedModel folder that fits it (kept for the first stage
-// that needs it). Problems are bad input: a *options.UsageError naming the
-// file, the flag or the model folder and the value.
-func checkData(env *stages.Env, todo []Stage) error {
-	o := env.Opts
-	d, err := env.MainData()
-	if err != nil {
+// checkData reads and checks the data; bad files are a
+// *options.UsageError naming the file, the record and the value.
+func checkData(env *stages.Env) error {
+	if _, err := env.MainData(); err != nil {
 		if loaders.IsFormatError(err) {
 			return &options.UsageError{Msg: err.Error()}
 		}
 		return fmt.Errorf("load data: %w", err)
 	}
-	if n := d.Train.Len(); o.BatchSize > n {
-		return options.Usagef("--batch-size %d: want <= %d, the number of training examples (0: full batch)", o.BatchSize, n)
-	}
+	return nil
+}
+
+// checkModel checks what the stages of todo that train or evaluate need
+// besides the data: the SavedModel folder that fits the data (loaded,
+// checked and kept for the first stage that needs it) and --batch-size
+// against the training set. Problems are a *options.UsageError naming the
+// flag or the model folder and the value.
+func checkModel(env *stages.Env, todo []Stage) error {
+	o := env.Opts
 	model := false
 	for _, s := range todo {
 		model = model || s.Model
@@ -281,8 +333,15 @@ func checkData(env *stages.Env, todo []Stage) error {
 	if !st.IsDir() {
 		return options.Usagef("--models-dir %q: not a folder", o.ModelsDir)
 	}
+	d, err := env.MainData()
+	if err != nil {
+		return err
+	}
 	if err := env.CheckModel(d); err != nil {
 		return &options.UsageError{Msg: err.Error()}
+	}
+	if n := d.Train.Len(); o.BatchSize > n {
+		return options.Usagef("--batch-size %d: want <= %d, the number of training examples (0: full batch)", o.BatchSize, n)
 	}
 	return nil
 }
@@ -291,6 +350,9 @@ func checkData(env *stages.Env, todo []Stage) error {
 // in o.RunDir with these options and its artifacts verify (what --resume
 // would skip): then the run has nothing left to do.
 func Done(o *options.Options) bool {
+	if len(o.Seeds) > 1 {
+		return doneSeeds(o)
+	}
 	dir := rundir.New(o.RunDir)
 	for _, s := range Registry {
 		if s.UsefulOnly && !o.Useful {

@@ -141,6 +141,10 @@ func (d *Dir) Export(run string) Folder { return Folder{File{d, "export/" + run}
 // (probe runs are named probe/<method>).
 func (d *Dir) TB(run string) Folder { return Folder{File{d, "tb/" + run}} }
 
+// SeedDir returns seed-<s>/: in a run of several seeds, the run directory
+// of seed s (a full run directory of its own).
+func (d *Dir) SeedDir(s uint64) *Dir { return &Dir{Root: d.path(fmt.Sprintf("seed-%d", s))} }
+
 // Metrics returns metrics.json.
 func (d *Dir) Metrics() JSON[Metrics] { return jsonAt[Metrics](d, "metrics.json") }
 
@@ -212,6 +216,7 @@ func Layout() []Entry {
 		{rt.LearnedForGood().Rel(), "retrain", "N int32 epoch after which the example stayed correct (-1: wrong at the end)"},
 		{d.TB(r).Rel() + "/", "probe, retrain", "TensorBoard event files (`tensorboard --logdir <run-dir>/tb`): per epoch train/loss, train/accuracy, train/error, train/learning_rate, train/images_per_s, test/accuracy (with `--eval-every`), toy/G_e, toy/G_d; for USEFUL runs useful/upsampled_share and the slow/fast cluster sizes at t; probes under `tb/probe/<method>/`"},
 		{d.Evaluate(r).Rel(), "evaluate", "test accuracy, error, loss, L1 norm, sharpness"},
+		{"seed-<s>/", "every (several seeds)", "with `--seed` a list: the run directory of seed s, a full run directory of its own; metrics.json and report.md above combine the seeds (every seed's runs, then mean ± std per run)"},
 		{d.Metrics().Rel(), "report", "every run's numbers (the comparison's data)"},
 		{d.Export(r).Rel() + "/", "export", "`1/`: a standard SavedModel for inference of the run's final weights (`serving_default`: float32 pixel levels 0..255 in, normalisation built in, logits and probabilities out; class names in `assets/class_names.txt`); for the USEFUL run of each method"},
 		{d.Report().Rel(), "report", "the comparison, with the paper's numbers where it gives them"},

@@ -112,6 +112,7 @@ type EvalResult struct {
 // RunMetrics is one entry of metrics.json "runs".
 type RunMetrics struct {
 	ID                string   `json:"id"`
+	Seed              uint64   `json:"seed"`
 	Method            string   `json:"method"`
 	Useful            bool     `json:"useful"`
 	BetaD             *float64 `json:"beta_d,omitempty"`
@@ -150,12 +151,45 @@ type PrecRec struct {
 	NoFast    int     `json:"without_fast_feature"`
 }
 
-// Metrics is metrics.json.
+// Metrics is metrics.json. A run of several seeds has every seed's runs
+// in Runs (each with its seed) and their means in Means.
 type Metrics struct {
 	Dataset string       `json:"dataset"`
 	Model   string       `json:"model"`
-	Seed    uint64       `json:"seed"`
+	Seeds   []uint64     `json:"seeds"`
 	Epochs  int          `json:"epochs"`
 	Runs    []RunMetrics `json:"runs"`
 	Toy     *ToyMetrics  `json:"toy,omitempty"`
+	// Means summarises Runs over seeds, per run ID (runs of several seeds).
+	Means []RunSummary `json:"means,omitempty"`
+	// ToyMeans summarises the toy's per-seed measurements.
+	ToyMeans *ToySummary `json:"toy_means,omitempty"`
+}
+
+// Stat is a mean and sample standard deviation (n-1) over N seeds; Std is
+// 0 when N is 1 (no spread measured).
+type Stat struct {
+	Mean float64 `json:"mean"`
+	Std  float64 `json:"std"`
+	N    int     `json:"n"`
+}
+
+// RunSummary is one run ID's numbers over seeds.
+type RunSummary struct {
+	ID                string   `json:"id"`
+	Method            string   `json:"method"`
+	Useful            bool     `json:"useful"`
+	BetaD             *float64 `json:"beta_d,omitempty"`
+	TestAccuracyPct   Stat     `json:"test_accuracy_pct"`
+	TestErrorPct      Stat     `json:"test_error_pct"`
+	TrainSeconds      Stat     `json:"train_seconds"`
+	UpsampledFraction *Stat    `json:"upsampled_fraction,omitempty"`
+	LambdaMax         *Stat    `json:"lambda_max,omitempty"`
+}
+
+// ToySummary is the toy's per-method slow-cluster precision and recall
+// over seeds.
+type ToySummary struct {
+	Precision map[string]Stat `json:"slow_cluster_precision"`
+	Recall    map[string]Stat `json:"slow_cluster_recall"`
 }

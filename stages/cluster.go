@@ -36,7 +36,7 @@ func (e *Env) Cluster() ([]string, error) {
 		for i, v := range loss {
 			l64[i] = float64(v)
 		}
-		cfg := &cluster.Config{Restarts: 10, Seed: e.Opts.Seed}
+		cfg := &cluster.Config{Restarts: 10, Seed: e.Opts.Seed()}
 		splits, err := cluster.SplitClasses(xm, d.Train.Labels, l64, c, cfg)
 		if err != nil {
 			return nil, err

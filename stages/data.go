@@ -29,7 +29,7 @@ type Data struct {
 // strength betaD; its constants are the paper's (toy.DefaultConfig).
 func (e *Env) toyConfig(betaD float64) toy.Config {
 	c := toy.DefaultConfig()
-	c.N, c.BetaD, c.Seed = e.Opts.Toy.N, betaD, e.Opts.Seed
+	c.N, c.BetaD, c.Seed = e.Opts.Toy.N, betaD, e.Opts.Seed()
 	return c
 }
 
@@ -60,7 +60,7 @@ func (e *Env) Data(betaD float64) (*Data, error) {
 			}
 		}
 		if o.LabelNoise > 0 {
-			if d.Train, d.Flipped, err = loaders.LabelNoise(d.Train, o.LabelNoise, o.Seed); err != nil {
+			if d.Train, d.Flipped, err = loaders.LabelNoise(d.Train, o.LabelNoise, o.Seed()); err != nil {
 				return nil, err
 			}
 		}

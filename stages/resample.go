@@ -155,7 +155,7 @@ func (e *Env) baselineSelection(name, method string, d *Data, slow []int) ([]int
 	x := e.Dir.Extract(method)
 	switch name {
 	case "random":
-		return randomLike(d.Train, slow, e.Opts.Seed), nil
+		return randomLike(d.Train, slow, e.Opts.Seed()), nil
 	case "upweight":
 		return slow, nil
 	case "quantile":

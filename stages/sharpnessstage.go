@@ -17,7 +17,7 @@ const maxLanczosBytes = 4 << 30
 // class (100 per class for 10 classes), seeded: the paper's Table 1 sample.
 func (e *Env) sharpnessSample(d *Data) ([]float32, []int32, int) {
 	per := max(1, 1000/d.Train.NumClasses)
-	r := rand.New(rand.NewPCG(e.Opts.Seed, 0x6865737369616e)) // "hessian"
+	r := rand.New(rand.NewPCG(e.Opts.Seed(), 0x6865737369616e)) // "hessian"
 	var idx []int
 	for _, members := range d.Train.ClassIndices() {
 		m := append([]int(nil), members...)
@@ -43,7 +43,7 @@ func (e *Env) sharpnessSample(d *Data) ([]float32, []int32, int) {
 // the sample (largest eigenvalue and lambda_max / lambda_5).
 func (e *Env) sharpness(m *graphs.Model, x []float32, y []int32, n int) (*rundir.Sharpness, error) {
 	p := m.Manifest().ParamCount
-	cfg := &sharpness.Config{Seed: e.Opts.Seed}
+	cfg := &sharpness.Config{Seed: e.Opts.Seed()}
 	if bytes := int64(p) * sharpness.DefaultIterations * 8; bytes > maxLanczosBytes {
 		return &rundir.Sharpness{Skipped: fmt.Sprintf("%d parameters x %d Lanczos steps need %.1f GB for the basis", p, sharpness.DefaultIterations, float64(bytes)/1e9)}, nil
 	}

@@ -39,10 +39,10 @@ func (e *Env) newLoop(m *graphs.Model, job trainJob) (*train.Loop, error) {
 	if bs == 0 {
 		bs = max(job.data.Len(), len(job.indices))
 	}
-	smp := sampler.New(job.data, job.indices, job.weights, &sampler.Config{BatchSize: bs, Seed: o.Seed, Shuffle: true, Augment: job.augment})
+	smp := sampler.New(job.data, job.indices, job.weights, &sampler.Config{BatchSize: bs, Seed: o.Seed(), Shuffle: true, Augment: job.augment})
 	l := &train.Loop{Name: job.name, Sampler: smp, Step: step, Epochs: job.epochs, LR: o.LRAt,
 		Hyper: graphs.Hyper{Momentum: float32(o.Momentum), WeightDecay: float32(o.WeightDecay), Rho: float32(o.RhoFor(job.method))},
-		Seed:  func(epoch, step int) int64 { return train.StepSeed(o.Seed, epoch, step) }}
+		Seed:  func(epoch, step int) int64 { return train.StepSeed(o.Seed(), epoch, step) }}
 	train.Progress(l, e.Out, e.Bars, e.logf)
 	if k := o.EvalEvery; k > 0 && job.test != nil {
 		l.OnMeasure(func(st *train.State, row *rundir.EpochStats) error {
@@ -76,7 +76,7 @@ func (e *Env) ensureW0(m *graphs.Model) error {
 	w0 := e.Dir.W0()
 	id := e.Dir.RunID()
 	if !w0.HasState() {
-		if err := m.Reset(int64(e.Opts.Seed)); err != nil {
+		if err := m.Reset(int64(e.Opts.Seed())); err != nil {
 			return err
 		}
 		if err := w0.Write(m.Save, rundir.TrainState{Name: w0.Rel(), RunID: id}); err != nil {

@@ -49,7 +49,7 @@ func TestExpandOrderIDsAndOptions(t *testing.T) {
 		t.Fatalf("cells %v, want %v", ids, want)
 	}
 	o := p.Options(6)
-	if o.Seed != 1 || !slices.Equal(o.Methods, []string{"sam", "asam"}) || o.SeparateEpoch.Epoch != 5 || o.Toy.N != 100 || o.Epochs != 20 ||
+	if o.Seed() != 1 || !slices.Equal(o.Methods, []string{"sam", "asam"}) || o.SeparateEpoch.Epoch != 5 || o.Toy.N != 100 || o.Epochs != 20 ||
 		o.RunDir != filepath.Join(root, want[6]) {
 		t.Fatalf("cell 6 options %+v", o)
 	}

@@ -627,7 +627,10 @@ func flagCases(t *testing.T) map[string][]flagCase {
 		"weight-decay":    {{[]string{"--weight-decay", "-1e-4"}, "--weight-decay -0.0001: want a finite value >= 0", 0}},
 		"rho":             {{[]string{"--rho", "-0.05"}, "--rho -0.05: want a finite value >= 0", 0}},
 		"asam-rho":        {{[]string{"--asam-rho", "-1"}, "--asam-rho -1: want a finite value >= 0", 0}},
-		"seed":            {{[]string{"--seed", "-1"}, `invalid argument "-1" for "--seed" flag`, 0}, {[]string{"--seed", "18446744073709551616"}, `invalid argument "18446744073709551616" for "--seed" flag`, 0}},
+		"seed": {{[]string{"--seed", "-1"}, `invalid argument "-1" for "--seed" flag`, 0}, {[]string{"--seed", "18446744073709551616"}, `invalid argument "18446744073709551616" for "--seed" flag`, 0},
+			{[]string{"--seed", "1,2,1"}, "--seed 1: listed twice", 0}, {[]string{"--seed", "1,,2"}, `invalid argument "1,,2" for "--seed" flag`, 0}},
+		"overwrite":  {{[]string{"--overwrite=now"}, `invalid argument "now" for "--overwrite" flag`, 0}, {[]string{"--overwrite", "--resume"}, "--overwrite starts a run afresh", 0}},
+		"eval-every": {{[]string{"--eval-every", "-2"}, "--eval-every -2: want >= 0", 0}},
 		"augment":         {{[]string{"--augment", "mixup"}, `--augment "mixup": want one of none, cropflip, trivialaugment`, 0}, {[]string{"--augment", "cropflip"}, `--augment "cropflip": the toy data takes no augmentation`, 0}},
 		"imbalance-ratio": {{[]string{"--imbalance-ratio", "0.5"}, "--imbalance-ratio 0.5: want a finite value >= 1 (0 means balanced)", 0}, {[]string{"--imbalance-ratio", "-10"}, "--imbalance-ratio -10: want", 0}},
 		"label-noise":     {{[]string{"--label-noise", "1"}, "--label-noise 1: want 0 <= fraction < 1", 0}, {[]string{"--label-noise", "-0.2"}, "--label-noise -0.2: want", 0}},
@@ -755,7 +758,7 @@ func signatures(m map[string]any) map[string]any { return m["signatures"].(map[s
 func TestBadInputModelFolders(t *testing.T) {
 	const toy = "toy_cnn-3x50-c2"
 	toyArgs := func(models, runDir string) []string {
-		return []string{"--run-dir", runDir, "--models-dir", models, "--quiet", "--toy-n", "200", "--epochs", "20", "--separate-epoch", "5"}
+		return []string{"--run-dir", runDir, "--models-dir", models, "--quiet", "--toy-n", "200", "--epochs", "20", "--separate-epoch", "5", "--seed", "0"}
 	}
 	type modelCase struct {
 		name string
@@ -870,15 +873,19 @@ func TestBadInputModelFolders(t *testing.T) {
 }
 
 // TestRuntimeFailureExitsOne: a failure that is not about the input (the
-// run directory cannot be made) exits 1 with the path, and no stack trace.
+// run directory cannot be made where the flag points: /proc takes no new
+// folders) exits 1 with the path, and no stack trace. A --run-dir that is
+// a file, or under one, is bad input (exit 2).
 func TestRuntimeFailureExitsOne(t *testing.T) {
+	runDir := "/proc/useful-pipeline-run"
+	expectExit(t, 1, runDir, small(t, runDir, "--toy-n", "200"), runDir)
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, runDir := range []string{filepath.Join(file, "run"), file} {
 		t.Run(runDir, func(t *testing.T) {
-			expectExit(t, 1, runDir, small(t, runDir, "--toy-n", "200"), runDir, "not a directory")
+			expectExit(t, 2, runDir+"-never", small(t, runDir, "--toy-n", "200"), runDir)
 		})
 	}
 }

@@ -28,7 +28,7 @@ var pipelineStages = pipeline.Names()
 // stage with progress lines (no --quiet), so that "stage done" lines show
 // where a run is.
 func hardArgs(t *testing.T, dir string) []string {
-	return []string{"--run-dir", dir, "--models-dir", modelsDir(t), "--toy-n", "600", "--epochs", "80",
+	return []string{"--run-dir", dir, "--models-dir", modelsDir(t), "--seed", "0", "--toy-n", "600", "--epochs", "80",
 		"--separate-epoch", "40", "--stage", "all"}
 }
 

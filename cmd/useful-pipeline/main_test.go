@@ -34,7 +34,7 @@ func modelsDir(t *testing.T) string {
 
 // small is a short toy run: 1000 examples, 120 full-batch iterations.
 func small(t *testing.T, runDir string, extra ...string) []string {
-	return append([]string{"--run-dir", runDir, "--models-dir", modelsDir(t), "--quiet", "--toy-n", "1000",
+	return append([]string{"--run-dir", runDir, "--models-dir", modelsDir(t), "--quiet", "--seed", "0", "--toy-n", "1000",
 		"--epochs", "120", "--separate-epoch", "60"}, extra...)
 }
 
@@ -148,7 +148,7 @@ func TestKillDuringRetrainThenResume(t *testing.T) {
 	root := t.TempDir()
 	ref := filepath.Join(root, "ref")
 	args := func(dir string) []string {
-		return []string{"--run-dir", dir, "--models-dir", modelsDir(t), "--quiet", "--toy-n", "2000",
+		return []string{"--run-dir", dir, "--models-dir", modelsDir(t), "--quiet", "--seed", "0", "--toy-n", "2000",
 			"--epochs", "400", "--separate-epoch", "60", "--stage", "all"}
 	}
 	if code, _, e := runCmd(args(ref)...); code != 0 {
@@ -284,7 +284,7 @@ func TestAutoSeparateEpochIsDeterministic(t *testing.T) {
 	var ms []string
 	for i := 0; i < 2; i++ {
 		dir := filepath.Join(t.TempDir(), "run")
-		args := []string{"--run-dir", dir, "--models-dir", modelsDir(t), "--quiet", "--toy-n", "1000", "--epochs", "80",
+		args := []string{"--run-dir", dir, "--models-dir", modelsDir(t), "--quiet", "--seed", "0", "--toy-n", "1000", "--epochs", "80",
 			"--separate-epoch", "auto", "--toy-compare-beta-d", "-1", "--method", "sgd"}
 		if code, _, e := runCmd(args...); code != 0 {
 			t.Fatalf("exit %d: %s", code, e)
@@ -316,7 +316,7 @@ func TestAutoSeparateEpochIsDeterministic(t *testing.T) {
 // written before the divergence is kept.
 func TestNaNLossStopsWithEpochAndStep(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	code, _, e := runCmd("--run-dir", dir, "--models-dir", modelsDir(t), "--quiet", "--toy-n", "200", "--epochs", "50",
+	code, _, e := runCmd("--run-dir", dir, "--models-dir", modelsDir(t), "--quiet", "--seed", "0", "--toy-n", "200", "--epochs", "50",
 		"--useful=false", "--lr", "1000", "--method", "sgd", "--toy-compare-beta-d", "-1", "--sharpness=false")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1: %s", code, e)
