@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 )
 
 // The fuzz targets keep their inputs small (large corpus entries make the
@@ -104,16 +106,16 @@ func FuzzCIFAR10Record(f *testing.F) {
 }
 
 func FuzzIDX(f *testing.F) {
-	img := idxImagesBytes(2, 3, 4)
+	img := loaderstest.IDXImages(2, 3, 4)
 	for i := range img[16:] {
 		img[16+i] = byte(i * 9)
 	}
-	lbl := idxLabelsBytes(2)
+	lbl := loaderstest.IDXLabels(2)
 	lbl[8], lbl[9] = 1, 9
 	f.Add(img, lbl)
-	f.Add(gzipBytes(img), gzipBytes(lbl))
+	f.Add(loaderstest.Gzip(img), loaderstest.Gzip(lbl))
 	f.Add(img[:20], lbl[:9])
-	big := idxImagesBytes(0, 0, 0)
+	big := loaderstest.IDXImages(0, 0, 0)
 	binary.BigEndian.PutUint32(big[4:], 0xffffffff)
 	binary.BigEndian.PutUint32(big[8:], 0xffff)
 	binary.BigEndian.PutUint32(big[12:], 0xffff)

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/useful-pipeline/useful-pipeline/dataset"
 )
 
 // wantFormatErr fails unless err is a *FormatError whose message contains
@@ -170,3 +172,6 @@ func linkTree(t *testing.T, dst, src string) {
 		t.Fatal(err)
 	}
 }
+
+// floats returns every value of ds as float32, as the stages read them.
+func floats(ds *dataset.Dataset) []float32 { return ds.AppendFloat32s(nil, 0, ds.Len()) }

@@ -21,9 +21,8 @@
 // (exponential class profile, Cao et al. 2019) and LabelNoise (symmetric
 // label noise).
 //
-// WriteCIFAR10Fixture, WriteCIFAR100Fixture, WriteSTL10Fixture,
-// WriteCINIC10Fixture, WriteTinyImageNetFixture and WriteIDXFixture write
-// small random datasets in the on-disk formats for other packages' tests.
+// Test fixtures in these formats are in the repository's testdata/ folder;
+// package loaderstest finds them and writes larger random ones.
 package loaders
 
 import (
