@@ -28,6 +28,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 	"github.com/useful-pipeline/useful-pipeline/pipeline"
 )
 
@@ -459,7 +460,7 @@ func cinic10Cases() []dataCase {
 
 // tinyCases damage a Tiny-ImageNet fixture of 1 JPEG per class and split.
 func tinyCases() []dataCase {
-	wn := loaders.TinyImageNetFixtureWnids()
+	wn := loaderstest.TinyImageNetWnids()
 	first := func(dir string) string {
 		return filepath.Join(dir, "train", wn[0], "images", wn[0]+"_0.JPEG")
 	}
@@ -519,14 +520,14 @@ func tinyCases() []dataCase {
 
 func dataFormats() []dataFormat {
 	return []dataFormat{
-		{"fashion-mnist", func(d string) error { return loaders.WriteIDXFixture(d, 20, 10, 1, true) }, idxCases(true, loaders.FashionMNISTClasses)},
-		{"mnist", func(d string) error { return loaders.WriteIDXFixture(d, 20, 10, 1, false) }, idxCases(false, loaders.MNISTClasses)},
-		{"cifar10", func(d string) error { return loaders.WriteCIFAR10Fixture(d, 2, 1) }, cifar10Cases()},
-		{"cifar100", func(d string) error { return loaders.WriteCIFAR100Fixture(d, 1, 1) }, cifar100Cases()},
-		{"cifar100-coarse", func(d string) error { return loaders.WriteCIFAR100Fixture(d, 1, 1) }, cifar100CoarseCases()},
-		{"stl10", func(d string) error { return loaders.WriteSTL10Fixture(d, 1, 1) }, stl10Cases()},
-		{"cinic10", func(d string) error { return loaders.WriteCINIC10Fixture(d, 2, 1) }, cinic10Cases()},
-		{"tinyimagenet", func(d string) error { return loaders.WriteTinyImageNetFixture(d, 1, 1) }, tinyCases()},
+		{"fashion-mnist", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("idx", "gz")) }, idxCases(true, loaders.FashionMNISTClasses)},
+		{"mnist", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("idx", "raw")) }, idxCases(false, loaders.MNISTClasses)},
+		{"cifar10", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("cifar10")) }, cifar10Cases()},
+		{"cifar100", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("cifar100")) }, cifar100Cases()},
+		{"cifar100-coarse", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("cifar100")) }, cifar100CoarseCases()},
+		{"stl10", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("stl10")) }, stl10Cases()},
+		{"cinic10", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("cinic10")) }, cinic10Cases()},
+		{"tinyimagenet", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("tinyimagenet")) }, tinyCases()},
 	}
 }
 
@@ -768,11 +769,11 @@ func TestBadInputModelFolders(t *testing.T) {
 		}
 	}
 	cifar := t.TempDir()
-	if err := loaders.WriteCIFAR10Fixture(cifar, 1, 1); err != nil {
+	if err := loaderstest.CopyTree(cifar, loaderstest.Path("cifar10")); err != nil {
 		t.Fatal(err)
 	}
 	cifar100 := t.TempDir()
-	if err := loaders.WriteCIFAR100Fixture(cifar100, 1, 1); err != nil {
+	if err := loaderstest.CopyTree(cifar100, loaderstest.Path("cifar100")); err != nil {
 		t.Fatal(err)
 	}
 	cases := []modelCase{
