@@ -321,7 +321,8 @@ func FuzzDecodeImage(f *testing.F) {
 			for i := range dst {
 				dst[i] = -1
 			}
-			err := decodeImage("cinic10", file, 7, data, w, h, dst)
+			var err error
+			allocBound(t, "decodeImage", 1<<20+16*uint64(w*h)+8*uint64(len(data)), func() { err = decodeImage("cinic10", file, 7, data, w, h, dst) })
 			if err != nil {
 				fe := wantFileErr(t, err, "cinic10", file)
 				if fe.Record != 7 || fe.Unit != "image" {

@@ -1,10 +1,15 @@
 package loaders
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"io"
+	"runtime"
 	"testing"
 
+	"github.com/useful-pipeline/useful-pipeline/dataset"
 	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 )
 
@@ -12,6 +17,43 @@ import (
 // fuzzer spend its time minimising them): the parsers are run on the input
 // as it is at a small image size (2x2, the same code with another constant)
 // and at the real size, and on a real-size file tiled from the input.
+
+// allocBound fails if f allocates more than limit bytes (the heap bytes
+// counted by runtime.MemStats.TotalAlloc; fuzz inputs run one at a time in
+// each worker process, so the count is f's). The readers size their
+// allocations from what the input really holds, so the limits are a
+// constant plus a multiple of the input's real (for gzip, inflated) size.
+func allocBound(t *testing.T, what string, limit uint64, f func()) {
+	t.Helper()
+	var got uint64
+	measure(&got, f)
+	if got > limit {
+		t.Fatalf("%s allocated %d bytes, want at most %d", what, got, limit)
+	}
+}
+
+// measure sets *bytes to the heap bytes that f allocates.
+func measure(bytes *uint64, f func()) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	*bytes = after.TotalAlloc - before.TotalAlloc
+}
+
+// inflated returns the length of data's content: gunzipped (as far as the
+// stream goes) when it starts with the gzip magic.
+func inflated(data []byte) int {
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		return len(data)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return len(data)
+	}
+	n, _ := io.Copy(io.Discard, zr)
+	return int(n)
+}
 
 // checkParseErr fails unless a parse error is a *FormatError.
 func checkParseErr(t *testing.T, err error) {
@@ -66,7 +108,10 @@ func FuzzCIFAR10Record(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		run := func(spec cifarSpec, data []byte) {
-			images, labels, err := parseCIFAR(spec, "fuzz", data)
+			var images []float32
+			var labels []int32
+			var err error
+			allocBound(t, spec.format, 1<<20+8*uint64(len(data)), func() { images, labels, err = parseCIFAR(spec, "fuzz", data) })
 			checkParseErr(t, err)
 			if err != nil {
 				return
@@ -121,8 +166,26 @@ func FuzzIDX(f *testing.F) {
 	binary.BigEndian.PutUint32(big[12:], 0xffff)
 	f.Add(big, lbl)
 	f.Add([]byte{0x1f, 0x8b}, []byte{0x1f, 0x8b, 8, 0})
+	// A small gzip bomb: the images and then 8 MiB of zeros, in 9 KiB.
+	bomb := loaderstest.Gzip(img)
+	for range 8 {
+		bomb = append(bomb, loaderstest.Gzip(make([]byte, 1<<20))...)
+	}
+	f.Add(bomb, lbl)
 	f.Fuzz(func(t *testing.T, images, labels []byte) {
-		ds, err := parseIDXPair("idx", "fuzz", "images", images, "labels", labels, 0, 0, 10)
+		var ds *dataset.Dataset
+		var err error
+		var used uint64
+		measure(&used, func() { ds, err = parseIDXPair("idx", "fuzz", "images", images, "labels", labels, 0, 0, 10) })
+		// An accepted pair costs its dataset; a refused one at most the
+		// labels (checked last), never the images.
+		limit := 1<<20 + 4*uint64(inflated(labels))
+		if err == nil {
+			limit += 8 * uint64(inflated(images))
+		}
+		if used > limit {
+			t.Fatalf("idx: allocated %d bytes (error %v), want at most %d", used, err, limit)
+		}
 		checkParseErr(t, err)
 		ds28, err28 := parseIDXPair("idx", "fuzz", "images", images, "labels", labels, 28, 28, 10)
 		checkParseErr(t, err28)
@@ -154,7 +217,10 @@ func FuzzSTL10(f *testing.F) {
 	f.Add([]byte{}, []byte{})
 	f.Fuzz(func(t *testing.T, x, y []byte) {
 		run := func(x []byte, side int) {
-			images, labels, err := parseSTL10Side("X", x, "y", y, side)
+			var images []float32
+			var labels []int32
+			var err error
+			allocBound(t, "stl10", 1<<20+8*uint64(len(x)+len(y)), func() { images, labels, err = parseSTL10Side("X", x, "y", y, side) })
 			checkParseErr(t, err)
 			if err != nil {
 				return

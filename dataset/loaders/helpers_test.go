@@ -1,11 +1,14 @@
 package loaders
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -175,3 +178,17 @@ func linkTree(t *testing.T, dst, src string) {
 
 // floats returns every value of ds as float32, as the stages read them.
 func floats(ds *dataset.Dataset) []float32 { return ds.AppendFloat32s(nil, 0, ds.Len()) }
+
+// mustGunzip returns the content of a gzip file.
+func mustGunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,8 +1,11 @@
 package loaders
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -130,8 +133,11 @@ func TestIDXErrors(t *testing.T) {
 	rewrite := func(t *testing.T, path string, gz bool, f func([]byte) []byte) {
 		b := mustRead(t, path)
 		if gz {
-			var err error
-			if b, err = maybeGunzip("test", path, b); err != nil {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err = io.ReadAll(zr); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -242,7 +248,8 @@ func TestIDXErrors(t *testing.T) {
 		wantFormatErr(t, err, ip, "gzip")
 	})
 	t.Run("zero images", func(t *testing.T) {
-		_, _, _, _, err := parseIDXImages("idx", "mem", loaderstest.IDXImages(0, 28, 28), 28, 28)
+		b := loaderstest.IDXImages(0, 28, 28)
+		_, _, _, err := idxImagesHeader("idx", "mem", b, uint64(len(b)), false, 28, 28)
 		wantFormatErr(t, err, "mem", "0 images")
 	})
 	t.Run("huge header", func(t *testing.T) {
@@ -250,7 +257,7 @@ func TestIDXErrors(t *testing.T) {
 		binary.BigEndian.PutUint32(b[4:], 0xffffffff)
 		binary.BigEndian.PutUint32(b[8:], 0xffffffff)
 		binary.BigEndian.PutUint32(b[12:], 0xffffffff)
-		_, _, _, _, err := parseIDXImages("idx", "mem", b, 0, 0)
+		_, _, _, err := idxImagesHeader("idx", "mem", b, uint64(len(b)), false, 0, 0)
 		wantFormatErr(t, err, "mem", "truncated: header says 4294967295 images of 4294967295x4294967295, file holds 0")
 	})
 	t.Run("missing folder", func(t *testing.T) {

@@ -135,9 +135,13 @@ func toRGB(img image.Image, dst []float32) {
 
 // decodeImages reads and decodes the images of jobs, in parallel, into one
 // dataset of Shape [height width 3]. On failure it returns the error of the
-// first failing image in job order.
-func decodeImages(format, name string, jobs []imageJob, width, height, numClasses int) (*dataset.Dataset, error) {
+// first failing image in job order. folder names the images in the error
+// of a budget refusal.
+func decodeImages(format, name string, jobs []imageJob, width, height, numClasses int, b *budget, folder string) (*dataset.Dataset, error) {
 	size := width * height * 3
+	if err := b.check(format, folder, int64(len(jobs))*int64(size), 4); err != nil {
+		return nil, err
+	}
 	ds := &dataset.Dataset{
 		Name:       name,
 		Shape:      []int{height, width, 3},
@@ -226,7 +230,7 @@ func subfolders(format, dir string) ([]string, error) {
 // loadImageFolder reads root/<class>/<image>. With classes nil, the classes
 // are root's subfolders in sorted order; otherwise root's subfolders must be
 // exactly classes, whose order gives the class indices.
-func loadImageFolder(format, name, root string, width, height int, classes []string) (*dataset.Dataset, []string, error) {
+func loadImageFolder(format, name, root string, width, height int, classes []string, b *budget) (*dataset.Dataset, []string, error) {
 	found, err := subfolders(format, root)
 	if err != nil {
 		return nil, nil, err
@@ -268,7 +272,7 @@ func loadImageFolder(format, name, root string, width, height int, classes []str
 			jobs = append(jobs, imageJob{path: f, label: int32(ci)})
 		}
 	}
-	ds, err := decodeImages(format, name, jobs, width, height, len(classes))
+	ds, err := decodeImages(format, name, jobs, width, height, len(classes), b, root)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -282,7 +286,7 @@ func loadImageFolder(format, name, root string, width, height int, classes []str
 // subfolders must be exactly classes, in whose order the classes are
 // numbered. It returns the dataset and its class names.
 func LoadImageFolder(name, root string, width, height int, classes []string) (*dataset.Dataset, []string, error) {
-	return loadImageFolder("imagefolder", name, root, width, height, classes)
+	return loadImageFolder("imagefolder", name, root, width, height, classes, newBudget(nil))
 }
 
 // LoadCINIC10 reads CINIC-10 from dir (the folder holding train/, valid/
@@ -290,16 +294,18 @@ func LoadImageFolder(name, root string, width, height int, classes []string) (*d
 // index is the position of the class folder name in sorted order, taken
 // from train/; test/ must have the same classes, 10 of them. Grey PNGs are
 // converted to RGB. valid/ is not read: use LoadCINIC10Valid.
-func LoadCINIC10(dir string) (*Split, error) {
+func LoadCINIC10(dir string) (*Split, error) { return loadCINIC10(dir, newBudget(nil)) }
+
+func loadCINIC10(dir string, b *budget) (*Split, error) {
 	classes, err := cinicClasses(dir)
 	if err != nil {
 		return nil, err
 	}
-	tr, _, err := loadImageFolder("cinic10", "cinic10/train", filepath.Join(dir, "train"), 32, 32, classes)
+	tr, _, err := loadImageFolder("cinic10", "cinic10/train", filepath.Join(dir, "train"), 32, 32, classes, b)
 	if err != nil {
 		return nil, err
 	}
-	te, _, err := loadImageFolder("cinic10", "cinic10/test", filepath.Join(dir, "test"), 32, 32, classes)
+	te, _, err := loadImageFolder("cinic10", "cinic10/test", filepath.Join(dir, "test"), 32, 32, classes, b)
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +319,7 @@ func LoadCINIC10Valid(dir string) (*dataset.Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, _, err := loadImageFolder("cinic10", "cinic10/valid", filepath.Join(dir, "valid"), 32, 32, classes)
+	ds, _, err := loadImageFolder("cinic10", "cinic10/valid", filepath.Join(dir, "valid"), 32, 32, classes, newBudget(nil))
 	return ds, err
 }
 

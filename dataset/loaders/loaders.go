@@ -17,6 +17,16 @@
 // Load also refuses a training set in which a class has no example. No
 // loader panics on bad input.
 //
+// Memory is bounded by what an input really holds: every size comes from
+// the files' sizes (stat) or from the bytes a gzip stream really inflates
+// to (counted by a first pass that keeps nothing, and bounded by deflate's
+// 1032:1 ratio before it starts), never from a count a header claims; the
+// checks that can be made without the pixels (sizes, headers against each
+// other, labels) are made before the images are allocated; files hold at
+// most the records of the published dataset; and the images of a split
+// must fit in Config.MaxBytes (by default the machine's memory). A refused
+// input thus costs a few read buffers, whatever its claimed or real size.
+//
 // The subsampling variants of the USEFUL paper's experiments are LongTail
 // (exponential class profile, Cao et al. 2019) and LabelNoise (symmetric
 // label noise).
@@ -58,10 +68,16 @@ func DefaultDir(name string) string {
 	return ""
 }
 
-// Load reads dataset name (one of Names, case-insensitive) from dir. An empty
-// dir means DefaultDir(name). It returns an error wrapping ErrUnknownDataset
-// for a name not in Names, and a *FormatError for bad or missing input.
-func Load(name, dir string) (*Split, error) {
+// Load reads dataset name (one of Names, case-insensitive) from dir with the
+// default Config: LoadWith(name, dir, nil).
+func Load(name, dir string) (*Split, error) { return LoadWith(name, dir, nil) }
+
+// LoadWith reads dataset name (one of Names, case-insensitive) from dir. An
+// empty dir means DefaultDir(name); nil cfg means the zero Config. It
+// returns an error wrapping ErrUnknownDataset for a name not in Names, and a
+// *FormatError for bad or missing input, including an input that holds more
+// than its published format allows or more than cfg.MaxBytes of images.
+func LoadWith(name, dir string, cfg *Config) (*Split, error) {
 	name = strings.ToLower(name)
 	if !slices.Contains(Names, name) {
 		return nil, fmt.Errorf("loaders: %w %q, want one of %s", ErrUnknownDataset, name, strings.Join(Names, ", "))
@@ -72,7 +88,7 @@ func Load(name, dir string) (*Split, error) {
 			return nil, fmt.Errorf("loaders: %s: no data folder given and no default", name)
 		}
 	}
-	sp, err := loadFormat(name, dir)
+	sp, err := loadFormat(name, dir, newBudget(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -82,24 +98,24 @@ func Load(name, dir string) (*Split, error) {
 	return sp, nil
 }
 
-func loadFormat(name, dir string) (*Split, error) {
+func loadFormat(name, dir string, b *budget) (*Split, error) {
 	switch name {
 	case "cifar10":
-		return LoadCIFAR10(dir)
+		return loadCIFAR10(dir, b)
 	case "cifar100":
-		return LoadCIFAR100(dir, false)
+		return loadCIFAR100(dir, false, b)
 	case "cifar100-coarse":
-		return LoadCIFAR100(dir, true)
+		return loadCIFAR100(dir, true, b)
 	case "stl10":
-		return LoadSTL10(dir)
+		return loadSTL10(dir, b)
 	case "cinic10":
-		return LoadCINIC10(dir)
+		return loadCINIC10(dir, b)
 	case "tinyimagenet":
-		return LoadTinyImageNet(dir)
+		return loadTinyImageNet(dir, b)
 	case "mnist":
-		return LoadMNIST(dir)
+		return loadMNIST(dir, b)
 	default: // "fashion-mnist"
-		return LoadFashionMNIST(dir)
+		return loadFashionMNIST(dir, b)
 	}
 }
 
@@ -229,17 +245,4 @@ func statSize(format, path string) (int64, error) {
 		return 0, ferr(format, path, "not a regular file")
 	}
 	return fi.Size(), nil
-}
-
-// readExact reads the whole of path and checks that it still has the size
-// that statSize saw.
-func readExact(format, path string, size int64) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, openErr(format, path, err)
-	}
-	if int64(len(data)) != size {
-		return nil, fmt.Errorf("%s: %s: file changed while reading: %d bytes, was %d", format, path, len(data), size)
-	}
-	return data, nil
 }

@@ -34,9 +34,13 @@ func generateTestdata(root string) error {
 	steps := []func() error{
 		func() error { return loaderstest.WriteCIFAR10(p("cifar10"), 2, 1) },
 		// The published batches.meta.txt ends with an empty line.
-		func() error { return loaderstest.WriteLines(p("cifar10", "batches.meta.txt"), append(slices.Clone(loaders.CIFAR10Classes), "")) },
+		func() error {
+			return loaderstest.WriteLines(p("cifar10", "batches.meta.txt"), append(slices.Clone(loaders.CIFAR10Classes), ""))
+		},
 		func() error { return loaderstest.WriteCIFAR100(p("cifar100"), 1, 1) },
-		func() error { return loaderstest.WriteLines(p("cifar100", "fine_label_names.txt"), loaders.CIFAR100FineClasses) },
+		func() error {
+			return loaderstest.WriteLines(p("cifar100", "fine_label_names.txt"), loaders.CIFAR100FineClasses)
+		},
 		func() error {
 			return loaderstest.WriteLines(p("cifar100", "coarse_label_names.txt"), loaders.CIFAR100CoarseClasses)
 		},
