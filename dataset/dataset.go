@@ -23,6 +23,10 @@ type Dataset struct {
 	Images []float32
 	// Labels holds one class index per example.
 	Labels []int32
+	// ClassNames, if not nil, holds the name of each class index
+	// (NumClasses entries), e.g. the folder names of an image-folder
+	// dataset; generated data may leave it nil.
+	ClassNames []string
 }
 
 // Len returns the number of examples.
@@ -56,6 +60,9 @@ func (d *Dataset) Validate() error {
 	}
 	if d.NumClasses < 2 {
 		return fmt.Errorf("dataset %q: %d classes, want at least 2", d.Name, d.NumClasses)
+	}
+	if d.ClassNames != nil && len(d.ClassNames) != d.NumClasses {
+		return fmt.Errorf("dataset %q: %d class names for %d classes", d.Name, len(d.ClassNames), d.NumClasses)
 	}
 	if want := d.Len() * d.ExampleSize(); len(d.Images) != want {
 		return fmt.Errorf("dataset %q: %d image values for %d examples of shape %v, want %d", d.Name, len(d.Images), d.Len(), d.Shape, want)

@@ -276,5 +276,5 @@ func loadCIFARSplit(spec cifarSpec, train []string, test string, names []string,
 	if err != nil {
 		return nil, err
 	}
-	return &Split{Train: tr, Test: te, ClassNames: names}, nil
+	return newSplit(tr, te, names), nil
 }

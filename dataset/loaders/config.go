@@ -11,6 +11,10 @@ import (
 
 // Config sets the options of LoadWith. A nil *Config means the zero Config.
 type Config struct {
+	// ImageSize, if not zero, is the (height, width) that the images of the
+	// imagefolder dataset are resized to; zero means they must all have one
+	// size, which the dataset then has. Other datasets ignore it.
+	ImageSize [2]int
 	// MaxBytes bounds the memory that the images of a split may take once
 	// loaded: an input that would need more is refused with a *FormatError
 	// naming it, before anything is allocated for it. 0 means the machine's

@@ -327,7 +327,7 @@ func loadIDX(name, dir string, rows, cols int, classNames []string, maxTrain, ma
 	if err != nil {
 		return nil, err
 	}
-	return &Split{Train: tr, Test: te, ClassNames: append([]string(nil), classNames...)}, nil
+	return newSplit(tr, te, append([]string(nil), classNames...)), nil
 }
 
 // LoadMNIST reads MNIST in IDX format from dir (28x28 grey images, 10

@@ -35,47 +35,83 @@ func isImageName(name string) bool {
 	return false
 }
 
+// imageSpec says how decoded images become examples: width x height RGB,
+// either required (resize false; hint, if any, is added to a size error)
+// or reached by resizing.
+type imageSpec struct {
+	width, height int
+	resize        bool
+	hint          string
+}
+
 // decodeImage decodes one PNG or JPEG file held in data, checks that it is
 // width x height, and writes it to dst as HWC RGB float32 pixel/255.
 // Grey, palette, 16-bit, CMYK and alpha images are converted to RGB (grey is
 // replicated, alpha is dropped). rec is the image's index in its split.
-func decodeImage(format, file string, rec int, data []byte, width, height int, dst []float32) (err error) {
+func decodeImage(format, file string, rec int, data []byte, width, height int, dst []float32) error {
+	return decodeImageSpec(format, file, rec, data, imageSpec{width: width, height: height}, dst)
+}
+
+// decodeImageSpec is decodeImage for an imageSpec: with spec.resize, an
+// image of any size is resized to spec's (see resizeBilinear).
+func decodeImageSpec(format, file string, rec int, data []byte, spec imageSpec, dst []float32) (err error) {
 	defer func() {
 		if r := recover(); r != nil { // a decoder bug must not take the process down
 			err = &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("cannot decode image: decoder panicked: %v", r)}
 		}
 	}()
+	width, height := spec.width, spec.height
 	cfg, kind, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: "cannot decode image", Err: err}
 	}
-	if cfg.Width != width || cfg.Height != height {
-		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("%s image is %dx%d, want %dx%d", kind, cfg.Width, cfg.Height, width, height)}
+	sizeErr := func(w, h int) error {
+		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("%s image is %dx%d, want %dx%d%s", kind, w, h, width, height, spec.hint)}
+	}
+	if !spec.resize && (cfg.Width != width || cfg.Height != height) {
+		return sizeErr(cfg.Width, cfg.Height)
+	}
+	if spec.resize && (cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSide || cfg.Height > maxSide) {
+		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("%s image is %dx%d, want sides 1..%d", kind, cfg.Width, cfg.Height, maxSide)}
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: "cannot decode " + kind + " image", Err: err}
 	}
-	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
-		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("%s image is %dx%d, want %dx%d", kind, b.Dx(), b.Dy(), width, height)}
+	b := img.Bounds()
+	if b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return sizeErr(b.Dx(), b.Dy())
 	}
-	toRGB(img, dst)
+	pix := make([]byte, 3*b.Dx()*b.Dy())
+	toRGB(img, pix)
+	if spec.resize && (b.Dx() != width || b.Dy() != height) {
+		out := make([]byte, 3*width*height)
+		resizeBilinear(out, height, width, pix, b.Dy(), b.Dx())
+		pix = out
+	}
+	lut := &pixelLUT
+	for i, v := range pix {
+		dst[i] = lut[v]
+	}
 	return nil
 }
 
-// toRGB writes img as HWC RGB float32 values pixel/255 into dst, which holds
-// 3*width*height values.
-func toRGB(img image.Image, dst []float32) {
+// maxSide is the largest image side accepted for resizing (larger images
+// would cost more memory to decode than any dataset image should).
+const maxSide = 1 << 14
+
+// toRGB writes img as HWC RGB bytes into dst, which holds 3*width*height
+// values.
+func toRGB(img image.Image, dst []byte) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	lut := &pixelLUT
 	switch m := img.(type) {
 	case *image.RGBA:
 		for y := range h {
 			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
 			out := dst[y*w*3 : (y+1)*w*3]
 			for x := range w {
-				out[3*x], out[3*x+1], out[3*x+2] = lut[row[4*x]], lut[row[4*x+1]], lut[row[4*x+2]]
+				out[3*x], out[3*x+1], out[3*x+2] = row[4*x], row[4*x+1], row[4*x+2]
 			}
 		}
 	case *image.NRGBA:
@@ -83,7 +119,7 @@ func toRGB(img image.Image, dst []float32) {
 			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
 			out := dst[y*w*3 : (y+1)*w*3]
 			for x := range w {
-				out[3*x], out[3*x+1], out[3*x+2] = lut[row[4*x]], lut[row[4*x+1]], lut[row[4*x+2]]
+				out[3*x], out[3*x+1], out[3*x+2] = row[4*x], row[4*x+1], row[4*x+2]
 			}
 		}
 	case *image.Gray:
@@ -91,7 +127,7 @@ func toRGB(img image.Image, dst []float32) {
 			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
 			out := dst[y*w*3 : (y+1)*w*3]
 			for x := range w {
-				v := lut[row[x]]
+				v := row[x]
 				out[3*x], out[3*x+1], out[3*x+2] = v, v, v
 			}
 		}
@@ -101,18 +137,17 @@ func toRGB(img image.Image, dst []float32) {
 			for x := range w {
 				yi := m.YOffset(b.Min.X+x, b.Min.Y+y)
 				ci := m.COffset(b.Min.X+x, b.Min.Y+y)
-				r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-				out[3*x], out[3*x+1], out[3*x+2] = lut[r], lut[g], lut[bl]
+				out[3*x], out[3*x+1], out[3*x+2] = color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
 			}
 		}
 	case *image.Paletted:
-		var pal [256][3]float32
+		var pal [256][3]byte
 		for i, c := range m.Palette {
 			if i == 256 {
 				break
 			}
 			n := color.NRGBAModel.Convert(c).(color.NRGBA)
-			pal[i] = [3]float32{lut[n.R], lut[n.G], lut[n.B]}
+			pal[i] = [3]byte{n.R, n.G, n.B}
 		}
 		for y := range h {
 			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
@@ -127,7 +162,7 @@ func toRGB(img image.Image, dst []float32) {
 			out := dst[y*w*3 : (y+1)*w*3]
 			for x := range w {
 				n := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-				out[3*x], out[3*x+1], out[3*x+2] = lut[n.R], lut[n.G], lut[n.B]
+				out[3*x], out[3*x+1], out[3*x+2] = n.R, n.G, n.B
 			}
 		}
 	}
@@ -137,7 +172,8 @@ func toRGB(img image.Image, dst []float32) {
 // dataset of Shape [height width 3]. On failure it returns the error of the
 // first failing image in job order. folder names the images in the error
 // of a budget refusal.
-func decodeImages(format, name string, jobs []imageJob, width, height, numClasses int, b *budget, folder string) (*dataset.Dataset, error) {
+func decodeImages(format, name string, jobs []imageJob, spec imageSpec, numClasses int, b *budget, folder string) (*dataset.Dataset, error) {
+	width, height := spec.width, spec.height
 	size := width * height * 3
 	if err := b.check(format, folder, int64(len(jobs))*int64(size), 4); err != nil {
 		return nil, err
@@ -166,7 +202,7 @@ func decodeImages(format, name string, jobs []imageJob, width, height, numClasse
 				ds.Labels[i] = j.label
 				data, err := os.ReadFile(j.path)
 				if err == nil {
-					err = decodeImage(format, j.path, i, data, width, height, ds.Images[i*size:(i+1)*size])
+					err = decodeImageSpec(format, j.path, i, data, spec, ds.Images[i*size:(i+1)*size])
 				} else {
 					err = openErr(format, j.path, err)
 					if fe, ok := err.(*FormatError); ok {
@@ -272,21 +308,11 @@ func loadImageFolder(format, name, root string, width, height int, classes []str
 			jobs = append(jobs, imageJob{path: f, label: int32(ci)})
 		}
 	}
-	ds, err := decodeImages(format, name, jobs, width, height, len(classes), b, root)
+	ds, err := decodeImages(format, name, jobs, imageSpec{width: width, height: height}, len(classes), b, root)
 	if err != nil {
 		return nil, nil, err
 	}
 	return ds, classes, nil
-}
-
-// LoadImageFolder reads an image-folder dataset root/<class>/<image> of
-// width x height PNG or JPEG images (other files are ignored) into a dataset
-// named name with Shape [height width 3]. With classes nil, the class index
-// is the position of the class folder in sorted order; otherwise the
-// subfolders must be exactly classes, in whose order the classes are
-// numbered. It returns the dataset and its class names.
-func LoadImageFolder(name, root string, width, height int, classes []string) (*dataset.Dataset, []string, error) {
-	return loadImageFolder("imagefolder", name, root, width, height, classes, newBudget(nil))
 }
 
 // LoadCINIC10 reads CINIC-10 from dir (the folder holding train/, valid/
@@ -309,7 +335,7 @@ func loadCINIC10(dir string, b *budget) (*Split, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Split{Train: tr, Test: te, ClassNames: classes}, nil
+	return newSplit(tr, te, classes), nil
 }
 
 // LoadCINIC10Valid reads the valid/ split of CINIC-10 from dir, with the

@@ -193,10 +193,10 @@ func TestToRGBConversions(t *testing.T) {
 	// A sub-image (bounds not at the origin) converts from its own origin.
 	rgba := rgbImage(6, 6, func(x, y int) (uint8, uint8, uint8) { return uint8(x), uint8(y), 9 })
 	sub := rgba.SubImage(image.Rect(2, 3, 6, 6))
-	dst := make([]float32, 4*3*3)
+	dst := make([]byte, 4*3*3)
 	toRGB(sub, dst)
-	checkPixel(t, "sub R(1,2)", dst[(1*4+2)*3], 4)
-	checkPixel(t, "sub G(1,2)", dst[(1*4+2)*3+1], 4)
+	checkPixel(t, "sub R(1,2)", px(dst[(1*4+2)*3]), 4)
+	checkPixel(t, "sub G(1,2)", px(dst[(1*4+2)*3+1]), 4)
 }
 
 // tinyWnids are 200 fake WordNet ids, listed in wnids.txt in this (not

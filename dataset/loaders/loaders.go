@@ -6,7 +6,9 @@
 //   - STL-10 binary version (stl10_binary, the labelled train and test sets),
 //   - CINIC-10 (PNG image folders),
 //   - Tiny-ImageNet-200 (JPEG image folders; val is the test split),
-//   - IDX files (MNIST, Fashion-MNIST), gzipped or not.
+//   - IDX files (MNIST, Fashion-MNIST), gzipped or not,
+//   - a user's image folders (imagefolder: train/<class>/ and test/<class>/
+//     of PNG or JPEG files, any class count and image size, or resized).
 //
 // Every loader stores images as float32 pixel/255 in [0, 1], in HWC order
 // (channels last), the layout the SavedModels take, and labels as class
@@ -51,12 +53,20 @@ type Split struct {
 	// Train and Test are the two sets; both have the same Shape and
 	// NumClasses.
 	Train, Test *dataset.Dataset
-	// ClassNames has NumClasses entries: the name of each class index.
+	// ClassNames has NumClasses entries: the name of each class index (the
+	// same slice as Train.ClassNames and Test.ClassNames).
 	ClassNames []string
 }
 
+// newSplit returns the split of train and test, both given the class
+// names.
+func newSplit(train, test *dataset.Dataset, names []string) *Split {
+	train.ClassNames, test.ClassNames = names, names
+	return &Split{Train: train, Test: test, ClassNames: names}
+}
+
 // Names lists the dataset names that Load accepts.
-var Names = []string{"cifar10", "cifar100", "cifar100-coarse", "stl10", "cinic10", "tinyimagenet", "mnist", "fashion-mnist"}
+var Names = []string{"cifar10", "cifar100", "cifar100-coarse", "stl10", "cinic10", "tinyimagenet", "mnist", "fashion-mnist", "imagefolder"}
 
 // DefaultDir returns the folder that a dataset is read from when Load is
 // given no folder: /usr/share/datasets/fashion-mnist (Debian package
@@ -88,7 +98,13 @@ func LoadWith(name, dir string, cfg *Config) (*Split, error) {
 			return nil, fmt.Errorf("loaders: %s: no data folder given and no default", name)
 		}
 	}
-	sp, err := loadFormat(name, dir, newBudget(cfg))
+	var sp *Split
+	var err error
+	if name == "imagefolder" {
+		sp, err = LoadImageFolder(dir, cfg)
+	} else {
+		sp, err = loadFormat(name, dir, newBudget(cfg))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +192,8 @@ func trainLabelFiles(name, dir string) string {
 		d, _ := resolveDir(name, dir, "wnids.txt", "tiny-imagenet-200")
 		return filepath.Join(d, "train")
 	}
-	return filepath.Join(dir, "train") // cinic10
+	// cinic10, imagefolder
+	return filepath.Join(dir, "train")
 }
 
 // pixelLUT maps a byte to its float32 value byte/255.

@@ -12,7 +12,7 @@ import (
 )
 
 func TestNamesAndDefaultDir(t *testing.T) {
-	want := []string{"cifar10", "cifar100", "cifar100-coarse", "stl10", "cinic10", "tinyimagenet", "mnist", "fashion-mnist"}
+	want := []string{"cifar10", "cifar100", "cifar100-coarse", "stl10", "cinic10", "tinyimagenet", "mnist", "fashion-mnist", "imagefolder"}
 	if !slices.Equal(Names, want) {
 		t.Errorf("Names = %v", Names)
 	}

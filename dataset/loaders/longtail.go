@@ -84,6 +84,7 @@ func subset(ds *dataset.Dataset, keep []int, name string) *dataset.Dataset {
 		Name:       name,
 		Shape:      append([]int(nil), ds.Shape...),
 		NumClasses: ds.NumClasses,
+		ClassNames: ds.ClassNames,
 		Images:     make([]float32, len(keep)*size),
 		Labels:     make([]int32, len(keep)),
 	}

@@ -153,5 +153,5 @@ func loadSTL10(dir string, b *budget) (*Split, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Split{Train: tr, Test: te, ClassNames: names}, nil
+	return newSplit(tr, te, names), nil
 }

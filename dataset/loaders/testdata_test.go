@@ -51,6 +51,10 @@ func generateTestdata(root string) error {
 		func() error { return loaderstest.WriteCINIC10(p("cinic10"), loaders.CIFAR10Classes, 2, 1) },
 		func() error { return loaderstest.WriteTinyImageNet(p("tinyimagenet"), 1, 1) },
 		func() error { return writeCorrupt(root) },
+		func() error {
+			return loaderstest.WriteImageFolder(p("imagefolder"), []string{"a_red", "b_green", "c_blue"}, 8, 4, 40, 40, 1)
+		},
+		func() error { return writeBadImageFolders(p("imagefolder-bad")) },
 	}
 	for _, s := range steps {
 		if err := s(); err != nil {
@@ -155,6 +159,34 @@ func writeCorrupt(root string) error {
 		return err
 	}
 	return out("tinyimagenet/val_annotations.unknown-wnid.txt", bytes.Replace(ann, []byte("val_4.JPEG\t"+wn[4]), []byte("val_4.JPEG\tn99999999"), 1))
+}
+
+// writeBadImageFolders writes small image-folder trees that the
+// imagefolder loader must refuse: an empty class folder, images of two
+// sizes, a file that does not decode, and a single class.
+func writeBadImageFolders(root string) error {
+	img := loaderstest.EncodePNG(8, 8, 200, 100, 50)
+	files := map[string][]byte{
+		"empty-class/train/a/0.png":      img,
+		"empty-class/train/b/README.txt": []byte("a class folder with no image\n"),
+		"empty-class/test/a/0.png":       img,
+		"mixed-sizes/train/a/0.png":      img,
+		"mixed-sizes/train/a/1.png":      loaderstest.EncodePNG(6, 8, 1, 2, 3),
+		"mixed-sizes/train/b/0.png":      img,
+		"mixed-sizes/test/a/0.png":       img,
+		"unreadable/train/a/0.png":       img,
+		"unreadable/train/a/1.png":       []byte("this is not an image at all"),
+		"unreadable/train/b/0.png":       img,
+		"unreadable/test/b/0.png":        img,
+		"one-class/train/only/0.png":     img,
+		"one-class/test/only/0.png":      img,
+	}
+	for rel, data := range files {
+		if err := loaderstest.WriteFile(filepath.Join(root, filepath.FromSlash(rel)), data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TestTestdata: the generator still makes the committed fixtures (so the

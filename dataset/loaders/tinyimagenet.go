@@ -133,7 +133,7 @@ func loadTinyImageNet(dir string, b *budget) (*Split, error) {
 			jobs = append(jobs, imageJob{path: f, label: int32(i)})
 		}
 	}
-	train, err := decodeImages(format, format+"/train", jobs, tinySide, tinySide, len(wnids), b, trainDir)
+	train, err := decodeImages(format, format+"/train", jobs, imageSpec{width: tinySide, height: tinySide}, len(wnids), b, trainDir)
 	if err != nil {
 		return nil, err
 	}
@@ -152,8 +152,8 @@ func loadTinyImageNet(dir string, b *budget) (*Split, error) {
 		jobs = append(jobs, imageJob{path: filepath.Join(dir, "val", "images", n), label: labels[i]})
 	}
 	var test *dataset.Dataset
-	if test, err = decodeImages(format, format+"/test", jobs, tinySide, tinySide, len(wnids), b, filepath.Join(dir, "val", "images")); err != nil {
+	if test, err = decodeImages(format, format+"/test", jobs, imageSpec{width: tinySide, height: tinySide}, len(wnids), b, filepath.Join(dir, "val", "images")); err != nil {
 		return nil, err
 	}
-	return &Split{Train: train, Test: test, ClassNames: wnids}, nil
+	return newSplit(train, test, wnids), nil
 }

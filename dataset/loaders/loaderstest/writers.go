@@ -1,6 +1,7 @@
 package loaderstest
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -252,4 +253,56 @@ func WriteTinyImageNet(dir string, nPerClass int, seed uint64) error {
 // WriteLines writes lines to path, one per line, each ending in "\n".
 func WriteLines(path string, lines []string) error {
 	return WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"))
+}
+
+// WriteImageFolder writes an image-folder dataset into dir (created if
+// needed): train/<class>/<k>.png (nTrain per class) and test/<class>/<k>.png
+// (nTest per class), h x w RGB PNGs. Class c's images are noisy with the
+// colour channel c%3 bright and the others dark (channel values 160..223
+// and 32..95), so that a small network can tell 3 classes apart. The
+// content is a function of (classes, nTrain, nTest, h, w, seed).
+func WriteImageFolder(dir string, classes []string, nTrain, nTest, h, w int, seed uint64) error {
+	if nTrain < 1 || nTest < 1 || h < 1 || w < 1 {
+		return fmt.Errorf("loaderstest: WriteImageFolder: nTrain %d, nTest %d, size %dx%d, want all >= 1", nTrain, nTest, h, w)
+	}
+	for f, split := range []struct {
+		name string
+		n    int
+	}{{"train", nTrain}, {"test", nTest}} {
+		rng := rand.New(rand.NewPCG(seed, stream+uint64(f)))
+		for c, class := range classes {
+			for k := range split.n {
+				img := image.NewNRGBA(image.Rect(0, 0, w, h))
+				for p := 0; p < len(img.Pix); p += 4 {
+					for ch := range 3 {
+						v := 32 + rng.IntN(64)
+						if ch == c%3 {
+							v += 128
+						}
+						img.Pix[p+ch] = byte(v)
+					}
+					img.Pix[p+3] = 255
+				}
+				var buf bytes.Buffer
+				if err := png.Encode(&buf, img); err != nil {
+					return err
+				}
+				if err := WriteFile(filepath.Join(dir, split.name, class, fmt.Sprintf("%d.png", k)), buf.Bytes()); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// EncodePNG encodes an h x w opaque RGB image of one colour.
+func EncodePNG(h, w int, r, g, b byte) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for p := 0; p < len(img.Pix); p += 4 {
+		img.Pix[p], img.Pix[p+1], img.Pix[p+2], img.Pix[p+3] = r, g, b, 255
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img) // encoding to a bytes.Buffer does not fail
+	return buf.Bytes()
 }
