@@ -15,7 +15,8 @@ import (
 // collector.
 type Batch struct {
 	// Images holds N*ExampleSize values: row j is example Indices[j], copied
-	// from the dataset and augmented, in the layout of the dataset's Shape.
+	// from the dataset (a pixel v as float32(v)/255) and augmented, in the
+	// layout of the dataset's Shape.
 	Images []float32
 	// Labels holds the class of each example.
 	Labels []int32

@@ -81,11 +81,11 @@ func cifarRecords(spec cifarSpec, file string, size int64) (int, error) {
 const cifarChunk = 256
 
 // scanCIFAR reads the n records of in in chunks, checks every label byte,
-// and, when images is not nil, writes the images (HWC, pixel/255) and the
+// and, when images is not nil, writes the images (HWC pixels) and the
 // kept labels to images and labels, which hold exactly n records. It checks
 // that the input still holds exactly n records. Record numbers in errors are
 // 0-based within the file.
-func scanCIFAR(spec cifarSpec, in input, n int, images []float32, labels []int32) error {
+func scanCIFAR(spec cifarSpec, in input, n int, images []uint8, labels []int32) error {
 	r, err := in.open()
 	if err != nil {
 		return err
@@ -94,7 +94,6 @@ func scanCIFAR(spec cifarSpec, in input, n int, images []float32, labels []int32
 	rs, nl := spec.recordSize(), len(spec.labelNames)
 	npix, plane := spec.pixels(), spec.side*spec.side
 	buf := make([]byte, min(n, cifarChunk)*rs)
-	lut := &pixelLUT
 	for at := 0; at < n; {
 		k := min(n-at, cifarChunk)
 		got, err := readUpTo(r, buf[:k*rs])
@@ -120,9 +119,9 @@ func scanCIFAR(spec cifarSpec, in input, n int, images []float32, labels []int32
 			out := images[(at+j)*npix : (at+j+1)*npix]
 			for p := range plane {
 				o := out[3*p : 3*p+3 : 3*p+3]
-				o[0] = lut[red[p]]
-				o[1] = lut[green[p]]
-				o[2] = lut[blue[p]]
+				o[0] = red[p]
+				o[1] = green[p]
+				o[2] = blue[p]
 			}
 		}
 		at += k
@@ -134,12 +133,12 @@ func scanCIFAR(spec cifarSpec, in input, n int, images []float32, labels []int32
 }
 
 // parseCIFAR decodes one CIFAR binary file held in memory.
-func parseCIFAR(spec cifarSpec, file string, data []byte) (images []float32, labels []int32, err error) {
+func parseCIFAR(spec cifarSpec, file string, data []byte) (pixels []uint8, labels []int32, err error) {
 	ds, err := loadCIFARInputs(spec, "mem", []input{bytesInput(file, data)}, nil, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	return ds.Images, ds.Labels, nil
+	return ds.Pixels, ds.Labels, nil
 }
 
 // loadCIFARFiles reads and concatenates CIFAR binary files into one
@@ -180,20 +179,20 @@ func loadCIFARInputs(spec cifarSpec, name string, ins []input, maxRecords []int,
 			return nil, err
 		}
 	}
-	if err := b.check(spec.format, ins[0].name, int64(total)*int64(spec.pixels()), 4); err != nil {
+	if err := b.check(spec.format, ins[0].name, int64(total)*int64(spec.pixels()), 1); err != nil {
 		return nil, err
 	}
 	ds := &dataset.Dataset{
 		Name:       name,
 		Shape:      []int{spec.side, spec.side, 3},
 		NumClasses: spec.labelClasses[spec.use],
-		Images:     make([]float32, total*spec.pixels()),
+		Pixels:     make([]uint8, total*spec.pixels()),
 		Labels:     make([]int32, total),
 	}
 	at := 0
 	for i, in := range ins {
 		n := counts[i]
-		if err := scanCIFAR(spec, in, n, ds.Images[at*spec.pixels():(at+n)*spec.pixels()], ds.Labels[at:at+n]); err != nil {
+		if err := scanCIFAR(spec, in, n, ds.Pixels[at*spec.pixels():(at+n)*spec.pixels()], ds.Labels[at:at+n]); err != nil {
 			return nil, err
 		}
 		at += n

@@ -192,3 +192,12 @@ func mustGunzip(t *testing.T, b []byte) []byte {
 	}
 	return out
 }
+
+// floatsOf returns pixels as the float32 values the datasets give for them.
+func floatsOf(pixels []uint8) []float32 {
+	out := make([]float32, len(pixels))
+	for i, v := range pixels {
+		out[i] = dataset.PixelValue[v]
+	}
+	return out
+}

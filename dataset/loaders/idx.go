@@ -238,22 +238,18 @@ func loadIDXPair(format, name string, img, lbl input, wantRows, wantCols, numCla
 		return nil, err
 	}
 	size := n * rows * cols
-	if err := b.check(format, img.name, int64(size), 4); err != nil {
+	if err := b.check(format, img.name, int64(size), 1); err != nil {
 		return nil, err
 	}
-	images := make([]float32, size)
-	lut := &pixelLUT
+	images := make([]uint8, size)
 	err = readIDXBody(format, img, 16, size, 1<<16, func(off int, b []byte) error {
-		out := images[off : off+len(b)]
-		for i, c := range b {
-			out[i] = lut[c]
-		}
+		copy(images[off:], b)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &dataset.Dataset{Name: name, Shape: []int{rows, cols, 1}, NumClasses: numClasses, Images: images, Labels: labels}, nil
+	return &dataset.Dataset{Name: name, Shape: []int{rows, cols, 1}, NumClasses: numClasses, Pixels: images, Labels: labels}, nil
 }
 
 // parseIDXPair is loadIDXPair on files held in memory (tests and fuzzing).

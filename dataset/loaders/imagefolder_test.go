@@ -224,7 +224,7 @@ func TestClassNamesEveryLoader(t *testing.T) {
 func TestMaxBytes(t *testing.T) {
 	dir := loaderstest.Path("cifar10")
 	_, err := LoadWith("cifar10", dir, &Config{MaxBytes: 100 << 10})
-	wantFormatErr(t, err, filepath.Join(dir, "data_batch_1.bin"), "the images need 1.2 MiB in memory, more than the 102400 bytes allowed")
+	wantFormatErr(t, err, filepath.Join(dir, "data_batch_1.bin"), "the images need 307200 bytes in memory, more than the 102400 bytes allowed")
 	if _, err := LoadWith("cifar10", dir, &Config{MaxBytes: -1}); err != nil {
 		t.Errorf("no bound: %v", err)
 	}

@@ -45,16 +45,16 @@ type imageSpec struct {
 }
 
 // decodeImage decodes one PNG or JPEG file held in data, checks that it is
-// width x height, and writes it to dst as HWC RGB float32 pixel/255.
+// width x height, and writes it to dst as HWC RGB pixels.
 // Grey, palette, 16-bit, CMYK and alpha images are converted to RGB (grey is
 // replicated, alpha is dropped). rec is the image's index in its split.
-func decodeImage(format, file string, rec int, data []byte, width, height int, dst []float32) error {
+func decodeImage(format, file string, rec int, data []byte, width, height int, dst []uint8) error {
 	return decodeImageSpec(format, file, rec, data, imageSpec{width: width, height: height}, dst)
 }
 
 // decodeImageSpec is decodeImage for an imageSpec: with spec.resize, an
 // image of any size is resized to spec's (see resizeBilinear).
-func decodeImageSpec(format, file string, rec int, data []byte, spec imageSpec, dst []float32) (err error) {
+func decodeImageSpec(format, file string, rec int, data []byte, spec imageSpec, dst []uint8) (err error) {
 	defer func() {
 		if r := recover(); r != nil { // a decoder bug must not take the process down
 			err = &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("cannot decode image: decoder panicked: %v", r)}
@@ -82,17 +82,13 @@ func decodeImageSpec(format, file string, rec int, data []byte, spec imageSpec, 
 	if b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 		return sizeErr(b.Dx(), b.Dy())
 	}
+	if b.Dx() == width && b.Dy() == height {
+		toRGB(img, dst)
+		return nil
+	}
 	pix := make([]byte, 3*b.Dx()*b.Dy())
 	toRGB(img, pix)
-	if spec.resize && (b.Dx() != width || b.Dy() != height) {
-		out := make([]byte, 3*width*height)
-		resizeBilinear(out, height, width, pix, b.Dy(), b.Dx())
-		pix = out
-	}
-	lut := &pixelLUT
-	for i, v := range pix {
-		dst[i] = lut[v]
-	}
+	resizeBilinear(dst, height, width, pix, b.Dy(), b.Dx())
 	return nil
 }
 
@@ -175,14 +171,14 @@ func toRGB(img image.Image, dst []byte) {
 func decodeImages(format, name string, jobs []imageJob, spec imageSpec, numClasses int, b *budget, folder string) (*dataset.Dataset, error) {
 	width, height := spec.width, spec.height
 	size := width * height * 3
-	if err := b.check(format, folder, int64(len(jobs))*int64(size), 4); err != nil {
+	if err := b.check(format, folder, int64(len(jobs))*int64(size), 1); err != nil {
 		return nil, err
 	}
 	ds := &dataset.Dataset{
 		Name:       name,
 		Shape:      []int{height, width, 3},
 		NumClasses: numClasses,
-		Images:     make([]float32, len(jobs)*size),
+		Pixels:     make([]uint8, len(jobs)*size),
 		Labels:     make([]int32, len(jobs)),
 	}
 	errs := make([]error, len(jobs))
@@ -202,7 +198,7 @@ func decodeImages(format, name string, jobs []imageJob, spec imageSpec, numClass
 				ds.Labels[i] = j.label
 				data, err := os.ReadFile(j.path)
 				if err == nil {
-					err = decodeImageSpec(format, j.path, i, data, spec, ds.Images[i*size:(i+1)*size])
+					err = decodeImageSpec(format, j.path, i, data, spec, ds.Pixels[i*size:(i+1)*size])
 				} else {
 					err = openErr(format, j.path, err)
 					if fe, ok := err.(*FormatError); ok {

@@ -178,7 +178,7 @@ func TestToRGBConversions(t *testing.T) {
 	for name, img := range map[string]image.Image{"nrgba": nrgba, "paletted": pal, "gray16": g16} {
 		p := filepath.Join(dir, name+".png")
 		writePNG(t, p, img)
-		dst := make([]float32, 4*3*3)
+		dst := make([]uint8, 4*3*3)
 		if err := decodeImage("test", p, 0, mustRead(t, p), 4, 3, dst); err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +187,7 @@ func TestToRGBConversions(t *testing.T) {
 			want = [3]byte{200, 200, 200}
 		}
 		for c := range 3 {
-			checkPixel(t, fmt.Sprintf("%s (1,2,%d)", name, c), dst[(1*4+2)*3+c], want[c])
+			checkPixel(t, fmt.Sprintf("%s (1,2,%d)", name, c), px(dst[(1*4+2)*3+c]), want[c])
 		}
 	}
 	// A sub-image (bounds not at the origin) converts from its own origin.

@@ -50,6 +50,7 @@ func LabelNoise(ds *dataset.Dataset, p float64, seed uint64) (*dataset.Dataset, 
 		Shape:      slices.Clone(ds.Shape),
 		NumClasses: ds.NumClasses,
 		ClassNames: ds.ClassNames,
+		Pixels:     slices.Clone(ds.Pixels),
 		Images:     slices.Clone(ds.Images),
 		Labels:     slices.Clone(ds.Labels),
 	}

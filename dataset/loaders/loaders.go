@@ -10,8 +10,9 @@
 //   - a user's image folders (imagefolder: train/<class>/ and test/<class>/
 //     of PNG or JPEG files, any class count and image size, or resized).
 //
-// Every loader stores images as float32 pixel/255 in [0, 1], in HWC order
-// (channels last), the layout the SavedModels take, and labels as class
+// Every loader stores images as bytes (dataset.Dataset.Pixels) in HWC
+// order (channels last), the layout the SavedModels take, which
+// AppendFloat32s reads as float32 pixel/255 in [0, 1], and labels as class
 // indices from 0. Loaders check the input strictly: a missing or truncated
 // file, a wrong magic number, wrong image dimensions, an out-of-range label,
 // an unknown class id or an empty class folder gives a *FormatError that
@@ -195,14 +196,6 @@ func trainLabelFiles(name, dir string) string {
 	// cinic10, imagefolder
 	return filepath.Join(dir, "train")
 }
-
-// pixelLUT maps a byte to its float32 value byte/255.
-var pixelLUT = func() (t [256]float32) {
-	for i := range t {
-		t[i] = float32(i) / 255
-	}
-	return t
-}()
 
 // resolveDir returns dir, or dir/sub when dir lacks probe but dir/sub has it
 // (the folder that the dataset's archive unpacks to), so a loader may be

@@ -38,14 +38,14 @@ const (
 
 // parseSTL10Side decodes an STL-10 image file (uint8, N x 3 x side x side
 // with each plane column-major) and its label file (one byte 1..10 per
-// image), held in memory, into HWC float32 images and 0-based labels (96;
+// image), held in memory, into HWC pixels and 0-based labels (96;
 // tests and fuzzing use smaller sides).
-func parseSTL10Side(xFile string, x []byte, yFile string, y []byte, side int) (images []float32, labels []int32, err error) {
+func parseSTL10Side(xFile string, x []byte, yFile string, y []byte, side int) (pixels []uint8, labels []int32, err error) {
 	ds, err := loadSTL10Inputs("mem", bytesInput(xFile, x), bytesInput(yFile, y), side, 0, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	return ds.Images, ds.Labels, nil
+	return ds.Pixels, ds.Labels, nil
 }
 
 // loadSTL10Inputs reads an image and a label input of side x side images.
@@ -79,17 +79,16 @@ func loadSTL10Inputs(name string, xIn, yIn input, side, maxImages int, b *budget
 	}
 	planeSize := side * side
 	npix := 3 * planeSize
-	if err := b.check("stl10", xIn.name, int64(n)*int64(npix), 4); err != nil {
+	if err := b.check("stl10", xIn.name, int64(n)*int64(npix), 1); err != nil {
 		return nil, err
 	}
-	images := make([]float32, n*npix)
+	images := make([]uint8, n*npix)
 	r, err := xIn.open()
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	buf := make([]byte, npix)
-	lut := &pixelLUT
 	for i := range n {
 		if got, err := readUpTo(r, buf); err != nil || got < npix {
 			if err != nil {
@@ -104,12 +103,12 @@ func loadSTL10Inputs(name string, xIn, yIn input, side, maxImages int, b *budget
 			for col := range side {
 				column := plane[col*side : (col+1)*side]
 				for row, v := range column {
-					out[(row*side+col)*3+c] = lut[v]
+					out[(row*side+col)*3+c] = v
 				}
 			}
 		}
 	}
-	return &dataset.Dataset{Name: name, Shape: []int{side, side, 3}, NumClasses: 10, Images: images, Labels: labels}, nil
+	return &dataset.Dataset{Name: name, Shape: []int{side, side, 3}, NumClasses: 10, Pixels: images, Labels: labels}, nil
 }
 
 func loadSTL10File(name, xPath, yPath string, maxImages int, b *budget) (*dataset.Dataset, error) {

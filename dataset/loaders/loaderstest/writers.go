@@ -208,8 +208,14 @@ func TinyImageNetWnids() []string {
 // (SmoothImage), which keeps the JPEGs near 2 KB. The content is a function
 // of (nPerClass, seed).
 func WriteTinyImageNet(dir string, nPerClass int, seed uint64) error {
-	if nPerClass < 1 {
-		return fmt.Errorf("loaderstest: WriteTinyImageNet: nPerClass %d, want >= 1", nPerClass)
+	return WriteTinyImageNetN(dir, nPerClass, nPerClass, seed)
+}
+
+// WriteTinyImageNetN is WriteTinyImageNet with nTrain training and nVal
+// validation images per class (the real dataset has 500 and 50).
+func WriteTinyImageNetN(dir string, nTrain, nVal int, seed uint64) error {
+	if nTrain < 1 || nVal < 1 {
+		return fmt.Errorf("loaderstest: WriteTinyImageNet: %d train and %d val images per class, want >= 1", nTrain, nVal)
 	}
 	jpg := func(w io.Writer, m image.Image) error { return jpeg.Encode(w, m, &jpeg.Options{Quality: 90}) }
 	wn := TinyImageNetWnids()
@@ -219,7 +225,7 @@ func WriteTinyImageNet(dir string, nPerClass int, seed uint64) error {
 	rng := rand.New(rand.NewPCG(seed, stream))
 	for _, w := range wn {
 		var boxes strings.Builder
-		for k := range nPerClass {
+		for k := range nTrain {
 			name := fmt.Sprintf("%s_%d.JPEG", w, k)
 			data, err := SmoothImage(rng, tinySide, tinySide, jpg)
 			if err != nil {
@@ -236,7 +242,7 @@ func WriteTinyImageNet(dir string, nPerClass int, seed uint64) error {
 	}
 	rng = rand.New(rand.NewPCG(seed, stream+1))
 	var ann strings.Builder
-	for k := range tinyClasses * nPerClass {
+	for k := range tinyClasses * nVal {
 		name := fmt.Sprintf("val_%d.JPEG", k)
 		data, err := SmoothImage(rng, tinySide, tinySide, jpg)
 		if err != nil {
