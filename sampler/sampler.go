@@ -78,10 +78,22 @@ func New(ds *dataset.Dataset, indices []int, weights []float32, cfg *Config) *Sa
 	// A running epoch holds at most 2*Workers batches in the ordered map,
 	// Prefetch+1 in the prefetcher and a few with the consumer.
 	keep := 2*c.Workers + c.Prefetch + 4
+	classes := 0
+	if c.MixUpAlpha > 0 {
+		classes = c.NumClasses
+		if classes == 0 {
+			classes = ds.NumClasses
+		}
+		if classes < ds.NumClasses {
+			panic(fmt.Sprintf("sampler: NumClasses is %d, less than the %d classes of dataset %q", classes, ds.NumClasses, ds.Name))
+		}
+	}
 	s.batch = &batcher{
-		size: c.BatchSize,
-		drop: c.DropRemainder,
-		pool: newBatchPool(c.BatchSize, size, keep),
+		size:    c.BatchSize,
+		drop:    c.DropRemainder,
+		alpha:   c.MixUpAlpha,
+		classes: classes,
+		pool:    newBatchPool(c.BatchSize, size, classes, keep),
 		mapper: &exampleMap{
 			pixels:  ds.Pixels,
 			images:  ds.Images,
