@@ -340,6 +340,19 @@ func FuzzDecodeImage(f *testing.F) {
 			checkDecoded(t, img, floatsOf(dst))
 			return nil
 		}
+		// Resized to 5x7, as an imagefolder with Config.ImageSize: at most
+		// the image its header claims (capped by maxPixels) is allocated.
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+			claimed := uint64(max(cfg.Width, 0)) * uint64(max(cfg.Height, 0))
+			dst := make([]uint8, 3*5*7)
+			var err error
+			allocBound(t, "resize", 1<<20+8*min(claimed, maxPixels)+8*uint64(len(data)), func() {
+				err = decodeImageSpec("imagefolder", file, 7, data, imageSpec{width: 5, height: 7, resize: true}, dst)
+			})
+			if err != nil {
+				wantFileErr(t, err, "imagefolder", file)
+			}
+		}
 		okCINIC := run(32, 32) == nil
 		okTiny := run(tinySide, tinySide) == nil
 		if okCINIC && okTiny {

@@ -6,7 +6,6 @@ import (
 	"image"
 	"os"
 	"path/filepath"
-	"strconv"
 )
 
 // ImageFolderTestDirs are the names that the test split of an image-folder
@@ -128,8 +127,8 @@ func imageSize(format, path string) (w, h int, err error) {
 	if err != nil {
 		return 0, 0, &FormatError{Format: format, File: path, Record: 0, Unit: "image", Msg: "cannot decode image", Err: err}
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSide || cfg.Height > maxSide {
-		return 0, 0, &FormatError{Format: format, File: path, Record: 0, Unit: "image", Msg: "image is " + strconv.Itoa(cfg.Width) + "x" + strconv.Itoa(cfg.Height) + ", want sides 1.." + strconv.Itoa(maxSide)}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSide || cfg.Height > maxSide || cfg.Width*cfg.Height > maxPixels {
+		return 0, 0, &FormatError{Format: format, File: path, Record: 0, Unit: "image", Msg: fmt.Sprintf("image is %dx%d, want sides 1..%d and at most %d pixels", cfg.Width, cfg.Height, maxSide, maxPixels)}
 	}
 	return cfg.Width, cfg.Height, nil
 }

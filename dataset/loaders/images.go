@@ -71,8 +71,8 @@ func decodeImageSpec(format, file string, rec int, data []byte, spec imageSpec, 
 	if !spec.resize && (cfg.Width != width || cfg.Height != height) {
 		return sizeErr(cfg.Width, cfg.Height)
 	}
-	if spec.resize && (cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSide || cfg.Height > maxSide) {
-		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("%s image is %dx%d, want sides 1..%d", kind, cfg.Width, cfg.Height, maxSide)}
+	if spec.resize && (cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSide || cfg.Height > maxSide || cfg.Width*cfg.Height > maxPixels) {
+		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("%s image is %dx%d, want sides 1..%d and at most %d pixels", kind, cfg.Width, cfg.Height, maxSide, maxPixels)}
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -92,9 +92,14 @@ func decodeImageSpec(format, file string, rec int, data []byte, spec imageSpec, 
 	return nil
 }
 
-// maxSide is the largest image side accepted for resizing (larger images
-// would cost more memory to decode than any dataset image should).
-const maxSide = 1 << 14
+// maxSide and maxPixels bound the images accepted for resizing: the
+// decoders allocate the image that the header claims before reading its
+// data, so a small file claiming a huge image would otherwise cost that
+// much memory (64 Mpixels is 256 MiB decoded).
+const (
+	maxSide   = 1 << 14
+	maxPixels = 1 << 26
+)
 
 // toRGB writes img as HWC RGB bytes into dst, which holds 3*width*height
 // values.
