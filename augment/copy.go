@@ -7,8 +7,9 @@ import (
 	"github.com/useful-pipeline/useful-pipeline/sampler"
 )
 
-// The sampler copies each example out of the dataset and then augments the
-// copy in place. For single-channel images (MNIST, Fashion-MNIST) and the
+// For float32 datasets (see pixels.go for the pixel datasets, which all
+// image datasets are) the sampler copies each example out of the dataset
+// and then augments the copy in place. For single-channel images (MNIST, Fashion-MNIST) and the
 // common chains (crop/flip, crop/flip then normalisation, normalisation) the
 // steps fuse into one pass from the dataset's values into the batch row:
 // every output value is read once from its source pixel (or is padding) and
@@ -20,7 +21,7 @@ import (
 
 var (
 	_ sampler.CopyAugmenter = CropFlip{}
-	_ sampler.CopyAugmenter = chain(nil)
+	_ sampler.CopyAugmenter = (*chain)(nil)
 )
 
 // AugmentCopy writes the crop and maybe flip of src into dst (see
@@ -49,12 +50,16 @@ func (cf CropFlip) check(dst, src []float32) {
 // AugmentCopy applies the chain to a copy of src in dst (see
 // sampler.CopyAugmenter), fusing a leading CropFlip (and a Normalize right
 // after it), or a leading Normalize, into the copy.
-func (ch chain) AugmentCopy(rng *rand.Rand, dst, src []float32) {
-	cf, ok := ch[0].(CropFlip)
+func (ch *chain) AugmentCopy(rng *rand.Rand, dst, src []float32) {
+	if len(ch.augs) == 0 {
+		copy(dst, src)
+		return
+	}
+	cf, ok := ch.augs[0].(CropFlip)
 	if !ok || cf.C != 1 {
-		if n, ok := ch[0].(Normalize); ok && len(n.Mean) == 1 && n.valid() && len(dst) == len(src) {
+		if n, ok := ch.augs[0].(Normalize); ok && len(n.Mean) == 1 && n.valid() && len(dst) == len(src) {
 			normalizeFrom(dst, src, n)
-			for _, a := range ch[1:] {
+			for _, a := range ch.augs[1:] {
 				a.Augment(rng, dst)
 			}
 			return
@@ -65,7 +70,7 @@ func (ch chain) AugmentCopy(rng *rand.Rand, dst, src []float32) {
 	}
 	cf.check(dst, src)
 	top, left, flip := cf.draw(rng)
-	rest := ch[1:]
+	rest := ch.augs[1:]
 	var norm *Normalize
 	if len(rest) > 0 {
 		if n, ok := rest[0].(Normalize); ok && len(n.Mean) == cf.C && n.valid() {

@@ -1,7 +1,10 @@
-// Package augment holds data augmentations for images stored as float32
-// slices in HWC order (height, width, channels; channels last) with values in
-// [0,1] (pixel/255), the layout the datasets of this repository use before
-// normalisation.
+// Package augment holds data augmentations for images as float32 slices in
+// HWC order (height, width, channels; channels last) with values in [0,1]
+// (pixel/255), the values the datasets of this repository give before
+// normalisation. Image datasets store the pixels as bytes: CropFlip,
+// Normalize and Chain are also [sampler.PixelAugmenter]s, which convert the
+// bytes to float32 in the same pass that crops, flips and normalises, with
+// bit-identical results (pixels.go).
 //
 // Per-example augmenters implement [sampler.Augmenter] and transform one
 // example in place:

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/useful-pipeline/useful-pipeline/augment/mixup"
 )
 
 // MixUp mixes a batch of n examples of size values each (Zhang et al., 2018,
@@ -24,8 +26,9 @@ import (
 // soft targets: the loss becomes the cross-entropy against soft,
 // -sum_k soft[i][k]*log p_i[k] = lambda*CE(p_i, labels[i]) +
 // (1-lambda)*CE(p_i, labels[perm[i]]), which the current training signature
-// (integer labels) cannot express; whether to change it is for the lead to
-// decide.
+// (integer labels) cannot express: the sampler does the same mixing on its
+// batches when sampler.Config.MixUpAlpha is set (Batch.Targets), for a
+// soft-label train step.
 //
 // It panics if len(images) != n*size, len(labels) != n, a label is outside
 // [0, numClasses), n, size or numClasses is not positive, or alpha is NaN or
@@ -59,27 +62,13 @@ func checkMixUp(images []float32, labels []int32, n, size, numClasses int) {
 
 // mixUpDraw draws MixUp's random choices: lambda, then the permutation.
 func mixUpDraw(rng *rand.Rand, n int, alpha float64) (lambda float64, perm []int) {
-	lambda = 1
-	if alpha > 0 {
-		lambda = Beta(rng, alpha, alpha)
-	}
-	return lambda, rng.Perm(n)
+	return mixup.Draw(rng, n, alpha)
 }
 
 // mixUpWith computes MixUp's outputs for a given lambda and permutation.
 func mixUpWith(images []float32, labels []int32, n, size, numClasses int, lambda float64, perm []int) (mixed, soft []float32) {
-	l, l1 := float32(lambda), float32(1-lambda)
 	mixed = make([]float32, n*size)
 	soft = make([]float32, n*numClasses)
-	for i, j := range perm {
-		a, b := images[i*size:(i+1)*size], images[j*size:(j+1)*size]
-		out := mixed[i*size : (i+1)*size]
-		for k := range out {
-			out[k] = l*a[k] + l1*b[k]
-		}
-		row := soft[i*numClasses : (i+1)*numClasses]
-		row[labels[i]] += l
-		row[labels[j]] += l1
-	}
+	mixup.Mix(mixed, soft, images, labels, size, numClasses, lambda, perm)
 	return mixed, soft
 }

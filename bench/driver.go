@@ -58,8 +58,8 @@ func num(m map[string]any, key string) (float64, error) {
 }
 
 // LoadBenchData returns the training images of Fashion-MNIST from dir, or,
-// if dir is "", n generated images of the given shape (values k/255 like
-// decoded images, labels uniform over classes).
+// if dir is "", n generated images of the given shape (uniform random
+// pixels, stored as bytes like decoded images; labels uniform over classes).
 func LoadBenchData(dir string, shape []int, classes, n int, seed uint64) (*dataset.Dataset, error) {
 	if dir != "" {
 		s, err := loaders.Load("fashion-mnist", dir)
@@ -72,10 +72,10 @@ func LoadBenchData(dir string, shape []int, classes, n int, seed uint64) (*datas
 	for _, v := range shape {
 		size *= v
 	}
-	ds := &dataset.Dataset{Name: "generated", Shape: shape, NumClasses: classes, Images: make([]float32, n*size), Labels: make([]int32, n)}
+	ds := &dataset.Dataset{Name: "generated", Shape: shape, NumClasses: classes, Pixels: make([]uint8, n*size), Labels: make([]int32, n)}
 	r := rand.New(rand.NewPCG(seed, 7))
-	for i := range ds.Images {
-		ds.Images[i] = float32(r.IntN(256)) / 255
+	for i := range ds.Pixels {
+		ds.Pixels[i] = uint8(r.IntN(256))
 	}
 	for i := range ds.Labels {
 		ds.Labels[i] = int32(r.IntN(classes))

@@ -35,10 +35,10 @@ func RSS(cfg RSSConfig, out io.Writer) (float64, error) {
 	man := m.Manifest()
 	const n = 10000
 	ds := &dataset.Dataset{Name: "rss-bench", Shape: man.InputShape, NumClasses: man.NumClasses,
-		Images: make([]float32, n*man.ExampleSize()), Labels: make([]int32, n)}
+		Pixels: make([]uint8, n*man.ExampleSize()), Labels: make([]int32, n)}
 	r := rand.New(rand.NewPCG(1, 2))
-	for i := range ds.Images {
-		ds.Images[i] = float32(r.NormFloat64())
+	for i := range ds.Pixels {
+		ds.Pixels[i] = uint8(r.IntN(256))
 	}
 	for i := range ds.Labels {
 		ds.Labels[i] = int32(r.IntN(man.NumClasses))

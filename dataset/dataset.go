@@ -8,10 +8,18 @@ import (
 	"math"
 )
 
-// Dataset is a set of labelled examples held in memory. Example i occupies
-// Images[i*ExampleSize() : (i+1)*ExampleSize()] in row-major order of Shape.
-// Labels are class indices in [0, NumClasses). A Dataset is read-only once
-// built: transformations return new datasets or index lists.
+// Dataset is a set of labelled examples held in memory, in one of two
+// stores: image datasets keep their pixels as bytes in Pixels (value v
+// meaning v/255), other data (the toy patches) float32 values in Images.
+// Exactly one of the two is non-nil. Example i occupies
+// [i*ExampleSize(), (i+1)*ExampleSize()) of the store in row-major order of
+// Shape (HWC for images). Labels are class indices in [0, NumClasses). A
+// Dataset is read-only once built: transformations return new datasets or
+// index lists.
+//
+// Readers that want float32 values whatever the store (training, evaluation)
+// use AppendFloat32s, which gives float32(v)/255 for a pixel v: exactly the
+// values a float32 store of the same images held.
 type Dataset struct {
 	// Name identifies the data (for reports and run hashes).
 	Name string
@@ -19,16 +27,25 @@ type Dataset struct {
 	Shape []int
 	// NumClasses is the number of classes.
 	NumClasses int
-	// Images holds Len()*ExampleSize() values.
+	// Pixels holds Len()*ExampleSize() bytes for an image dataset (nil
+	// otherwise): pixel value v stands for float32(v)/255.
+	Pixels []uint8
+	// Images holds Len()*ExampleSize() float32 values for other data (nil
+	// for an image dataset).
 	Images []float32
 	// Labels holds one class index per example.
 	Labels []int32
+	// ClassNames, if not nil, holds the name of each class index
+	// (NumClasses entries), e.g. the folder names of an image-folder
+	// dataset; generated data may leave it nil.
+	ClassNames []string
 }
 
 // Len returns the number of examples.
 func (d *Dataset) Len() int { return len(d.Labels) }
 
-// ExampleSize returns the number of float32 values in one example.
+// ExampleSize returns the number of values (pixels or float32) in one
+// example.
 func (d *Dataset) ExampleSize() int {
 	n := 1
 	for _, s := range d.Shape {
@@ -37,10 +54,25 @@ func (d *Dataset) ExampleSize() int {
 	return n
 }
 
-// Example returns the values of example i, aliasing Images.
+// Example returns the float32 values of example i: a slice of Images for a
+// float32 store (aliasing it), a new slice of float32(v)/255 for a pixel
+// store.
 func (d *Dataset) Example(i int) []float32 {
 	n := d.ExampleSize()
+	if d.Pixels != nil {
+		return d.AppendFloat32s(make([]float32, 0, n), i, i+1)
+	}
 	return d.Images[i*n : (i+1)*n]
+}
+
+// ExamplePixels returns the pixels of example i, aliasing Pixels. It panics
+// for a float32 store.
+func (d *Dataset) ExamplePixels(i int) []uint8 {
+	if d.Pixels == nil {
+		panic(fmt.Sprintf("dataset: %q holds float32 values, not pixels", d.Name))
+	}
+	n := d.ExampleSize()
+	return d.Pixels[i*n : (i+1)*n]
 }
 
 // Validate checks that the arrays agree with Shape and that every label is in
@@ -57,7 +89,18 @@ func (d *Dataset) Validate() error {
 	if d.NumClasses < 2 {
 		return fmt.Errorf("dataset %q: %d classes, want at least 2", d.Name, d.NumClasses)
 	}
-	if want := d.Len() * d.ExampleSize(); len(d.Images) != want {
+	if d.ClassNames != nil && len(d.ClassNames) != d.NumClasses {
+		return fmt.Errorf("dataset %q: %d class names for %d classes", d.Name, len(d.ClassNames), d.NumClasses)
+	}
+	if d.Pixels != nil && d.Images != nil {
+		return fmt.Errorf("dataset %q: holds both pixels and float32 values", d.Name)
+	}
+	want := d.Len() * d.ExampleSize()
+	if d.Pixels != nil {
+		if len(d.Pixels) != want {
+			return fmt.Errorf("dataset %q: %d pixels for %d examples of shape %v, want %d", d.Name, len(d.Pixels), d.Len(), d.Shape, want)
+		}
+	} else if len(d.Images) != want {
 		return fmt.Errorf("dataset %q: %d image values for %d examples of shape %v, want %d", d.Name, len(d.Images), d.Len(), d.Shape, want)
 	}
 	for i, l := range d.Labels {
@@ -78,24 +121,63 @@ func (d *Dataset) ClassIndices() [][]int {
 	return out
 }
 
-// AppendFloat32s appends the values of examples [lo, hi) to dst, in order,
-// and returns the extended slice. It panics if the range is outside [0, Len()].
+// PixelValue maps a pixel byte v to its float32 value float32(v)/255.
+var PixelValue = func() (t [256]float32) {
+	for i := range t {
+		t[i] = float32(i) / 255
+	}
+	return t
+}()
+
+// AppendFloat32s appends the float32 values of examples [lo, hi) to dst, in
+// order (PixelValue of each pixel for a pixel store), and returns the
+// extended slice. It panics if the range is outside [0, Len()].
 func (d *Dataset) AppendFloat32s(dst []float32, lo, hi int) []float32 {
 	n := d.ExampleSize()
-	return append(dst, d.Images[lo*n:hi*n]...)
+	if d.Pixels == nil {
+		return append(dst, d.Images[lo*n:hi*n]...)
+	}
+	src := d.Pixels[lo*n : hi*n]
+	at := len(dst)
+	dst = append(dst, make([]float32, len(src))...)
+	out := dst[at:]
+	lut := &PixelValue
+	for i, v := range src {
+		out[i] = lut[v]
+	}
+	return dst
+}
+
+// values returns the number of values in the store.
+func (d *Dataset) values() int {
+	if d.Pixels != nil {
+		return len(d.Pixels)
+	}
+	return len(d.Images)
 }
 
 // ChannelStats returns the per-channel mean and standard deviation of an
 // HWC image set (the last dimension of Shape is the channel), accumulated in
-// float64 over every value; a standard deviation below 1e-6 is raised to it.
+// float64 over every float32 value in order; a standard deviation below
+// 1e-6 is raised to it. A pixel store gives the same results as a float32
+// store of the same values.
 func (d *Dataset) ChannelStats() (mean, std []float32) {
 	c := d.Shape[len(d.Shape)-1]
 	sum, sq := make([]float64, c), make([]float64, c)
-	for i, v := range d.Images {
-		sum[i%c] += float64(v)
-		sq[i%c] += float64(v) * float64(v)
+	if d.Pixels != nil {
+		lut := &PixelValue
+		for i, p := range d.Pixels {
+			v := float64(lut[p])
+			sum[i%c] += v
+			sq[i%c] += v * v
+		}
+	} else {
+		for i, v := range d.Images {
+			sum[i%c] += float64(v)
+			sq[i%c] += float64(v) * float64(v)
+		}
 	}
-	n := float64(len(d.Images) / c)
+	n := float64(d.values() / c)
 	mean, std = make([]float32, c), make([]float32, c)
 	for k := range c {
 		m := sum[k] / n
@@ -105,8 +187,10 @@ func (d *Dataset) ChannelStats() (mean, std []float32) {
 	return mean, std
 }
 
-// Digest returns the hex sha256 of the dataset's shape, values and labels:
-// two datasets with the same digest hold the same examples in the same order.
+// Digest returns the hex sha256 of the dataset's shape, float32 values
+// (little-endian bits; PixelValue of each pixel for a pixel store, so both
+// stores of the same values agree) and labels: two datasets with the same
+// digest hold the same examples in the same order.
 func (d *Dataset) Digest() string {
 	h := sha256.New()
 	var b [4]byte
@@ -114,9 +198,25 @@ func (d *Dataset) Digest() string {
 		binary.LittleEndian.PutUint32(b[:], uint32(s))
 		h.Write(b[:])
 	}
-	for _, x := range d.Images {
-		binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
-		h.Write(b[:])
+	if d.Pixels != nil {
+		var bits [256][4]byte
+		for v, f := range PixelValue {
+			binary.LittleEndian.PutUint32(bits[v][:], math.Float32bits(f))
+		}
+		buf := make([]byte, 0, 4096)
+		for _, p := range d.Pixels {
+			buf = append(buf, bits[p][:]...)
+			if len(buf) == cap(buf) {
+				h.Write(buf)
+				buf = buf[:0]
+			}
+		}
+		h.Write(buf)
+	} else {
+		for _, x := range d.Images {
+			binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
+			h.Write(b[:])
+		}
 	}
 	for _, l := range d.Labels {
 		binary.LittleEndian.PutUint32(b[:], uint32(l))

@@ -1,13 +1,20 @@
 package options
 
-import "github.com/useful-pipeline/useful-pipeline/dataset/toy"
+import (
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
+	"github.com/useful-pipeline/useful-pipeline/dataset/toy"
+)
 
 // Toy is the dataset name of the paper's synthetic distribution.
 const Toy = "toy"
 
-// Datasets lists the values of Dataset in help order: the toy and the
-// on-disk formats of dataset/loaders.
-var Datasets = []string{Toy, "fashion-mnist", "mnist", "cifar10", "cifar100", "cifar100-coarse", "stl10", "cinic10", "tinyimagenet"}
+// Datasets lists the values of Dataset: the toy and the on-disk formats
+// that dataset/loaders reads (each has a recipe below; a test checks it).
+var Datasets = append([]string{Toy}, loaders.Names...)
+
+// ImageFolder is the dataset name of the user's own images:
+// DIR/train/<class>/* and DIR/test/<class>/* (or val/).
+const ImageFolder = "imagefolder"
 
 // Methods are the train steps a run can compare.
 var Methods = []string{"sgd", "sam", "asam"}
@@ -29,7 +36,7 @@ var LRSchedules = []string{"constant", "step"}
 type recipe struct {
 	model         string
 	epochs        int
-	separateEpoch int
+	separateEpoch SeparateEpoch
 	augment       string
 	dataDir       string
 }
@@ -39,15 +46,18 @@ type recipe struct {
 // docs/DESIGN.md entry 5); (Fashion-)MNIST's 30 epochs and t = 3 are the
 // benchmark's (BENCHMARKS.md, DESIGN entry 8).
 var recipes = map[string]recipe{
-	Toy:               {model: "toy_cnn", epochs: 600, separateEpoch: 30, augment: "none"},
-	"fashion-mnist":   {model: "mlp3", epochs: 30, separateEpoch: 3, augment: "none", dataDir: "/usr/share/datasets/fashion-mnist"},
-	"mnist":           {model: "mlp3", epochs: 30, separateEpoch: 3, augment: "none"},
-	"cifar10":         {model: "preact_resnet18", epochs: 200, separateEpoch: 8, augment: "cropflip"},
-	"cifar100":        {model: "resnet34", epochs: 200, separateEpoch: 20, augment: "cropflip"},
-	"cifar100-coarse": {model: "resnet34", epochs: 200, separateEpoch: 20, augment: "cropflip"},
-	"stl10":           {model: "preact_resnet18", epochs: 200, separateEpoch: 11, augment: "cropflip"},
-	"cinic10":         {model: "preact_resnet18", epochs: 200, separateEpoch: 4, augment: "cropflip"},
-	"tinyimagenet":    {model: "preact_resnet18", epochs: 200, separateEpoch: 10, augment: "cropflip"},
+	Toy:               {model: "toy_cnn", epochs: 600, separateEpoch: SeparateEpoch{Epoch: 30}, augment: "none"},
+	"fashion-mnist":   {model: "mlp3", epochs: 30, separateEpoch: SeparateEpoch{Epoch: 3}, augment: "none", dataDir: "/usr/share/datasets/fashion-mnist"},
+	"mnist":           {model: "mlp3", epochs: 30, separateEpoch: SeparateEpoch{Epoch: 3}, augment: "none"},
+	"cifar10":         {model: "preact_resnet18", epochs: 200, separateEpoch: SeparateEpoch{Epoch: 8}, augment: "cropflip"},
+	"cifar100":        {model: "resnet34", epochs: 200, separateEpoch: SeparateEpoch{Epoch: 20}, augment: "cropflip"},
+	"cifar100-coarse": {model: "resnet34", epochs: 200, separateEpoch: SeparateEpoch{Epoch: 20}, augment: "cropflip"},
+	"stl10":           {model: "preact_resnet18", epochs: 200, separateEpoch: SeparateEpoch{Epoch: 11}, augment: "cropflip"},
+	"cinic10":         {model: "preact_resnet18", epochs: 200, separateEpoch: SeparateEpoch{Epoch: 4}, augment: "cropflip"},
+	"tinyimagenet":    {model: "preact_resnet18", epochs: 200, separateEpoch: SeparateEpoch{Epoch: 10}, augment: "cropflip"},
+	// The user's own images: the paper's general recipe, t chosen from the
+	// training curve (the rule of --separate-epoch auto).
+	ImageFolder: {model: "preact_resnet18", epochs: 200, separateEpoch: SeparateEpoch{Auto: true}, augment: "cropflip"},
 }
 
 // smallLR holds the models the paper trains with lr 0.01 (ViT-S), and
@@ -69,7 +79,7 @@ func Defaults(dataset, model string) Options {
 	o := Options{
 		DataOptions:   DataOptions{Dataset: dataset, DataDir: r.dataDir},
 		ModelOptions:  ModelOptions{Model: model, ModelsDir: "models"},
-		UsefulOptions: UsefulOptions{Useful: true, SeparateEpoch: SeparateEpoch{Epoch: r.separateEpoch}, UpsampleFactor: 2},
+		UsefulOptions: UsefulOptions{Useful: true, SeparateEpoch: r.separateEpoch, UpsampleFactor: 2},
 		EvalOptions:   EvalOptions{Sharpness: true},
 		RunOptions:    RunOptions{Stage: "all", RunDir: "runs/default"},
 		TrainOptions: TrainOptions{Methods: []string{"sgd", "sam"}, Epochs: r.epochs, Augment: r.augment,

@@ -46,13 +46,15 @@ func (f Field) Key() string { return strings.ReplaceAll(f.Name, "-", "_") }
 // fields is the one table of options, in help order within each group.
 var fields = []Field{
 	{Name: "dataset", Group: GroupData, Recorded: true, bind: func(o *Options) Value { return stringValue{&o.Dataset} },
-		Usage: "dataset: " + strings.Join(Datasets, ", ") + " (toy: the paper's synthetic distribution, Section 5.1)"},
+		Usage: "dataset: " + strings.Join(Datasets, ", ") + " (toy: the paper's synthetic distribution, Section 5.1; imagefolder: your own PNG/JPEG images in DIR/train/<class>/ and DIR/test/<class>/ (or val/))"},
 	{Name: "data-dir", Group: GroupData, Recorded: true, bind: func(o *Options) Value { return stringValue{&o.DataDir} },
 		Usage: "folder holding the dataset files as distributed (fashion-mnist: /usr/share/datasets/fashion-mnist)"},
 	{Name: "imbalance-ratio", Group: GroupData, Recorded: true, bind: func(o *Options) Value { return floatValue{&o.ImbalanceRatio} },
 		Usage: "long-tail training set with this largest/smallest class ratio (paper: 10); 0 means balanced"},
 	{Name: "label-noise", Group: GroupData, Recorded: true, bind: func(o *Options) Value { return floatValue{&o.LabelNoise} },
 		Usage: "flip this fraction of training labels to another class (seeded)"},
+	{Name: "image-size", Group: GroupData, Recorded: true, bind: func(o *Options) Value { return sizeValue{&o.ImageSize} },
+		Usage: "imagefolder: resize every image to H,W (bilinear); without it all images must have one size"},
 	{Name: "toy-n", Group: GroupData, Recorded: true, ToyOnly: true, bind: func(o *Options) Value { return intValue{&o.Toy.N} },
 		Usage: "toy: training and test examples each (default 10000; 2..1000000)"},
 	{Name: "toy-beta-d", Group: GroupData, Recorded: true, ToyOnly: true, bind: func(o *Options) Value { return floatValue{&o.Toy.BetaD} },

@@ -26,6 +26,9 @@ type DataOptions struct {
 	ImbalanceRatio float64
 	// LabelNoise flips this fraction of training labels (seeded).
 	LabelNoise float64
+	// ImageSize, when set (height, width), resizes the images of an image
+	// folder to it; zero means every image must have one size.
+	ImageSize [2]int
 	// Toy holds the synthetic distribution's settings (dataset toy only).
 	Toy ToyOptions
 }

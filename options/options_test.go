@@ -123,13 +123,13 @@ func TestConfigRoundTrip(t *testing.T) {
 func TestReadSettingsErrors(t *testing.T) {
 	dir := t.TempDir()
 	cases := map[string]string{
-		"epochs: 5\nepochz: 3\n":        `unknown option "epochz" (line 2)`,
-		"epochs: 5\nepochs: 6\n":        `option "epochs" given twice (line 2)`,
-		"- 1\n- 2\n":                    "want a map of option names to values, found a YAML list",
-		"toy:\n  n: 3\n":                `unknown option "toy"`,
-		"method: [sgd, {a: 1}]\n":       "method: list item 1",
-		"epochs:\n":                     "epochs: no value",
-		"seed: [1, 2]\nepochs: [3]\n":   "", // lists are read; an integer option refuses them later
+		"epochs: 5\nepochz: 3\n":         `unknown option "epochz" (line 2)`,
+		"epochs: 5\nepochs: 6\n":         `option "epochs" given twice (line 2)`,
+		"- 1\n- 2\n":                     "want a map of option names to values, found a YAML list",
+		"toy:\n  n: 3\n":                 `unknown option "toy"`,
+		"method: [sgd, {a: 1}]\n":        "method: list item 1",
+		"epochs:\n":                      "epochs: no value",
+		"seed: [1, 2]\nepochs: [3]\n":    "", // lists are read; an integer option refuses them later
 		"{\"epochs\": 5, \"lr\": 0.5}\n": "",
 	}
 	for text, want := range cases {
@@ -174,5 +174,16 @@ func TestRunsOrder(t *testing.T) {
 	want := "sgd sgd+useful sgd+random sam sam+useful sam+random sgd@beta_d=0.4 sam@beta_d=0.4"
 	if strings.Join(ids, " ") != want {
 		t.Fatalf("runs %v, want %s", ids, want)
+	}
+}
+
+// TestEveryDatasetHasARecipe: every name --dataset accepts has its
+// defaults (model, epochs, t, augmentation).
+func TestEveryDatasetHasARecipe(t *testing.T) {
+	for _, d := range Datasets {
+		r, ok := recipes[d]
+		if !ok || r.model == "" || r.epochs < 1 || r.augment == "" || (!r.separateEpoch.Auto && r.separateEpoch.Epoch < 1) {
+			t.Errorf("dataset %s: recipe %+v (found %v)", d, r, ok)
+		}
 	}
 }

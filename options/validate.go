@@ -15,6 +15,8 @@ const (
 	MaxUpsampleFactor = 100
 	// MaxThreads bounds --threads (TensorFlow starts that many threads).
 	MaxThreads = 1024
+	// MaxImageSide bounds --image-size's height and width.
+	MaxImageSide = 4096
 	// MaxToyN bounds --toy-n (train and test sets of N examples of 3x50
 	// floats are generated in memory).
 	MaxToyN = 1_000_000
@@ -147,6 +149,12 @@ func (o *Options) validateData() error {
 		if !st.IsDir() {
 			return Usagef("--data-dir %q: not a folder", o.DataDir)
 		}
+	}
+	if sz := o.ImageSize; sz != ([2]int{}) && (sz[0] < 1 || sz[1] < 1 || sz[0] > MaxImageSide || sz[1] > MaxImageSide) {
+		return Usagef("--image-size %d,%d: want H,W between 1 and %d", sz[0], sz[1], MaxImageSide)
+	}
+	if o.ImageSize != ([2]int{}) && o.Dataset != ImageFolder {
+		return Usagef("--image-size %d,%d: only for --dataset %s", o.ImageSize[0], o.ImageSize[1], ImageFolder)
 	}
 	if !(o.ImbalanceRatio == 0 || o.ImbalanceRatio >= 1) || math.IsInf(o.ImbalanceRatio, 0) {
 		return Usagef("--imbalance-ratio %v: want a finite value >= 1 (0 means balanced)", o.ImbalanceRatio)

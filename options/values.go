@@ -159,6 +159,39 @@ func (v batchValue) Set(s string) error {
 	return intValue{v.p}.Set(s)
 }
 
+// sizeValue is an image size "H,W" (or "HxW"); "" or "0,0" means none.
+type sizeValue struct{ p *[2]int }
+
+func (v sizeValue) String() string {
+	if *v.p == ([2]int{}) {
+		return ""
+	}
+	return fmt.Sprintf("%d,%d", v.p[0], v.p[1])
+}
+func (v sizeValue) Type() string { return "size" }
+func (v sizeValue) Typed() any   { return v.String() }
+func (v sizeValue) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		*v.p = [2]int{}
+		return nil
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == 'x' })
+	if len(parts) != 2 {
+		return errors.New("want H,W (two integers)")
+	}
+	var out [2]int
+	for i, p := range parts {
+		n, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil {
+			return errors.New("want H,W (two integers)")
+		}
+		out[i] = n
+	}
+	*v.p = out
+	return nil
+}
+
 type epochValue struct{ p *SeparateEpoch }
 
 func (v epochValue) String() string { return v.p.String() }

@@ -41,7 +41,7 @@ func TestNoStageOrPathLiterals(t *testing.T) {
 	// allowed: literals that share a name with a stage or an artifact but
 	// mean something else.
 	allowed := map[string][]string{
-		filepath.Join("graphs", "contract.go"):            {"evaluate"},     // the SavedModel signature
+		filepath.Join("graphs", "contract.go"):             {"evaluate"},     // the SavedModel signature
 		filepath.Join("cmd", "useful-pipeline", "main.go"): {"export"},       // the subcommand
 		filepath.Join("aggregate", "write.go"):             {"summary.json"}, // the sweep root's summary
 	}

@@ -21,6 +21,7 @@ import (
 	"testing"
 
 	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 	"github.com/useful-pipeline/useful-pipeline/graphs"
 )
 
@@ -337,7 +338,7 @@ func TestBadInput(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(empty, "notes.txt"), []byte("x"), 0o644)
 	cifar := filepath.Join(tmp, "cifar")
-	if err := loaders.WriteCIFAR10Fixture(cifar, 2, 1); err != nil {
+	if err := loaderstest.CopyTree(cifar, loaderstest.Path("cifar10")); err != nil {
 		t.Fatal(err)
 	}
 	ok := mk("ok")

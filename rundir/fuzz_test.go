@@ -65,15 +65,15 @@ func FuzzVerifyRecord(f *testing.F) {
 	sumX, sumS := r.sums[x], r.sums[s]
 	f.Add(r.good) // as Complete wrote it
 	f.Add([]byte(`{"stage":"probe","hash":"` + r.hash + `","finished":"2024-01-02T03:04:05Z","artifacts":{"` + x + `":"` + sumX + `"}}`))
-	f.Add([]byte(strings.Replace(good, sumX, sumS, 1)))                                                        // wrong checksum
-	f.Add([]byte(strings.Replace(good, sumX[:12], strings.ToUpper(sumX[:12]), 1)))                             // checksum in upper case
-	f.Add([]byte(strings.Replace(good, sumX, sumX[:63], 1)))                                                   // checksum cut short
-	f.Add([]byte(strings.Replace(good, r.hash, Hash("other options"), 1)))                                     // other options
-	f.Add([]byte(strings.Replace(good, x, "extract/m/missing.f32", 1)))                                        // missing artifact
-	f.Add([]byte(strings.Replace(good, x, "extract", 1)))                                                    // a folder
-	f.Add([]byte(strings.Replace(good, `"finished": "`, `"finished": "x`, 1)))                                 // bad time
-	f.Add([]byte(strings.Replace(good, `"artifacts": {`, `"artifacts": [`, 1)))                                // wrong type
-	f.Add([]byte(good[:len(good)/2]))                                                                          // truncated
+	f.Add([]byte(strings.Replace(good, sumX, sumS, 1)))                                                            // wrong checksum
+	f.Add([]byte(strings.Replace(good, sumX[:12], strings.ToUpper(sumX[:12]), 1)))                                 // checksum in upper case
+	f.Add([]byte(strings.Replace(good, sumX, sumX[:63], 1)))                                                       // checksum cut short
+	f.Add([]byte(strings.Replace(good, r.hash, Hash("other options"), 1)))                                         // other options
+	f.Add([]byte(strings.Replace(good, x, "extract/m/missing.f32", 1)))                                            // missing artifact
+	f.Add([]byte(strings.Replace(good, x, "extract", 1)))                                                          // a folder
+	f.Add([]byte(strings.Replace(good, `"finished": "`, `"finished": "x`, 1)))                                     // bad time
+	f.Add([]byte(strings.Replace(good, `"artifacts": {`, `"artifacts": [`, 1)))                                    // wrong type
+	f.Add([]byte(good[:len(good)/2]))                                                                              // truncated
 	f.Add([]byte(`{"hash":"` + r.hash + `","artifacts":{"` + x + `":"` + sumX + `","` + x + `":"` + sumS + `"}}`)) // duplicate key
 	// Artifacts outside the run directory, with their true checksums: a
 	// record must not make Verify read (or trust) files elsewhere.

@@ -42,13 +42,17 @@ func (d *Dir) Probe(method string) ProbeDir { return ProbeDir{Folder{File{d, "pr
 func (p ProbeDir) Loss() Array[float32] { return arrayAt[float32](p.d, p.rel+"/per_example_loss.f32") }
 
 // Correct returns per_example_correct.i32: t x N (1 correct, 0 not).
-func (p ProbeDir) Correct() Array[int32] { return arrayAt[int32](p.d, p.rel+"/per_example_correct.i32") }
+func (p ProbeDir) Correct() Array[int32] {
+	return arrayAt[int32](p.d, p.rel+"/per_example_correct.i32")
+}
 
 // Curves returns curves.csv.
 func (p ProbeDir) Curves() Curves { return Curves{File{p.d, p.rel + "/curves.csv"}} }
 
 // Summary returns summary.json (the separating epoch t).
-func (p ProbeDir) Summary() JSON[ProbeSummary] { return jsonAt[ProbeSummary](p.d, p.rel+"/summary.json") }
+func (p ProbeDir) Summary() JSON[ProbeSummary] {
+	return jsonAt[ProbeSummary](p.d, p.rel+"/summary.json")
+}
 
 // Checkpoint returns ckpt/, the weights after epoch t.
 func (p ProbeDir) Checkpoint() Checkpoint { return Checkpoint{Folder{File{p.d, p.rel + "/ckpt"}}} }
@@ -57,7 +61,9 @@ func (p ProbeDir) Checkpoint() Checkpoint { return Checkpoint{Folder{File{p.d, p
 type ExtractDir struct{ Folder }
 
 // Extract returns extract/<method>/.
-func (d *Dir) Extract(method string) ExtractDir { return ExtractDir{Folder{File{d, "extract/" + method}}} }
+func (d *Dir) Extract(method string) ExtractDir {
+	return ExtractDir{Folder{File{d, "extract/" + method}}}
+}
 
 // Logits returns logits.f32: N x C at epoch t, row-major.
 func (x ExtractDir) Logits() Array[float32] { return arrayAt[float32](x.d, x.rel+"/logits.f32") }
@@ -69,10 +75,14 @@ func (x ExtractDir) Loss() Array[float32] { return arrayAt[float32](x.d, x.rel+"
 type ClusterDir struct{ Folder }
 
 // Cluster returns cluster/<method>/.
-func (d *Dir) Cluster(method string) ClusterDir { return ClusterDir{Folder{File{d, "cluster/" + method}}} }
+func (d *Dir) Cluster(method string) ClusterDir {
+	return ClusterDir{Folder{File{d, "cluster/" + method}}}
+}
 
 // Clusters returns clusters.json.
-func (c ClusterDir) Clusters() JSON[ClusterFile] { return jsonAt[ClusterFile](c.d, c.rel+"/clusters.json") }
+func (c ClusterDir) Clusters() JSON[ClusterFile] {
+	return jsonAt[ClusterFile](c.d, c.rel+"/clusters.json")
+}
 
 // Assign returns assign.i32: N, the cluster (0/1) of each example in its class.
 func (c ClusterDir) Assign() Array[int32] { return arrayAt[int32](c.d, c.rel+"/assign.i32") }
@@ -117,13 +127,17 @@ func (r RetrainDir) Checkpoint() Checkpoint { return Checkpoint{Folder{File{r.d,
 func (r RetrainDir) Curves() Curves { return Curves{File{r.d, r.rel + "/curves.csv"}} }
 
 // Summary returns summary.json.
-func (r RetrainDir) Summary() JSON[RetrainSummary] { return jsonAt[RetrainSummary](r.d, r.rel+"/summary.json") }
+func (r RetrainDir) Summary() JSON[RetrainSummary] {
+	return jsonAt[RetrainSummary](r.d, r.rel+"/summary.json")
+}
 
 // Forgetting returns forgetting.i32: N forgetting scores.
 func (r RetrainDir) Forgetting() Array[int32] { return arrayAt[int32](r.d, r.rel+"/forgetting.i32") }
 
 // FirstLearned returns first_learned.i32: N first epochs correct (-1 never).
-func (r RetrainDir) FirstLearned() Array[int32] { return arrayAt[int32](r.d, r.rel+"/first_learned.i32") }
+func (r RetrainDir) FirstLearned() Array[int32] {
+	return arrayAt[int32](r.d, r.rel+"/first_learned.i32")
+}
 
 // LearnedForGood returns learned_for_good.i32: N epochs learned for good (-1 never).
 func (r RetrainDir) LearnedForGood() Array[int32] {
@@ -131,7 +145,9 @@ func (r RetrainDir) LearnedForGood() Array[int32] {
 }
 
 // Evaluate returns evaluate/<run>.json.
-func (d *Dir) Evaluate(run string) JSON[EvalResult] { return jsonAt[EvalResult](d, "evaluate/"+run+".json") }
+func (d *Dir) Evaluate(run string) JSON[EvalResult] {
+	return jsonAt[EvalResult](d, "evaluate/"+run+".json")
+}
 
 // Export returns export/<run>/, the folder of the run's servable
 // SavedModel versions (<n>/, the layout TF Serving watches).

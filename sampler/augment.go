@@ -38,3 +38,15 @@ type CopyAugmenter interface {
 	Augmenter
 	AugmentCopy(rng *rand.Rand, dst, src []float32)
 }
+
+// PixelAugmenter is an [Augmenter] that can also write the augmented example
+// straight from a dataset's pixels (dataset.Dataset.Pixels), converting
+// them to float32 in the same pass. AugmentPixels(rng, dst, src) must leave
+// dst exactly as dst[i] = float32(src[i])/255 followed by Augment(rng, dst)
+// would, drawing the same values from rng; src must not be modified. The
+// sampler uses it for a pixel dataset when the Augmenter has it, and
+// otherwise converts the pixels and calls Augment.
+type PixelAugmenter interface {
+	Augmenter
+	AugmentPixels(rng *rand.Rand, dst []float32, src []uint8)
+}

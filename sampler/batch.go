@@ -3,6 +3,8 @@ package sampler
 import (
 	"fmt"
 	"runtime/debug"
+
+	"github.com/useful-pipeline/useful-pipeline/augment/mixup"
 )
 
 // Batch is a group of consecutive examples of an epoch, ready for a training
@@ -15,7 +17,8 @@ import (
 // collector.
 type Batch struct {
 	// Images holds N*ExampleSize values: row j is example Indices[j], copied
-	// from the dataset and augmented, in the layout of the dataset's Shape.
+	// from the dataset (a pixel v as float32(v)/255) and augmented, in the
+	// layout of the dataset's Shape.
 	Images []float32
 	// Labels holds the class of each example.
 	Labels []int32
@@ -24,6 +27,12 @@ type Batch struct {
 	Weights []float32
 	// Indices holds the dataset index of each example.
 	Indices []int32
+	// Targets holds, when Config.MixUpAlpha is positive, the soft labels of
+	// the mixed batch: N rows of Config.NumClasses values, row j being
+	// lambda*onehot(Labels[j]) + (1-lambda)*onehot(Labels[perm[j]]); Images
+	// then holds the mixed examples and Labels, Weights and Indices those of
+	// the first partners. Nil when MixUp is off.
+	Targets []float32
 	// N is the number of examples: BatchSize, except possibly for the last
 	// batch of an epoch when DropRemainder is false.
 	N int
@@ -36,6 +45,8 @@ type Batch struct {
 	labels  []int32
 	weights []float32
 	indices []int32
+	targets []float32
+	mixSrc  []float32  // the unmixed images, for MixUp
 	pool    *batchPool // the free list the batch belongs to
 	lent    uint32     // 1 while lent to the caller; accessed atomically
 }
@@ -48,6 +59,9 @@ type batcher struct {
 	drop   bool // drop a final batch smaller than size
 	pool   *batchPool
 	mapper *exampleMap
+	// MixUp: alpha > 0 mixes each batch, with targets of classes values.
+	alpha   float64
+	classes int
 }
 
 // count returns the number of batches in an epoch of n examples.
@@ -87,5 +101,18 @@ func (bt *batcher) build(st *mapState, epoch int, order []int32, k int) (b *Batc
 		b.Indices[j] = idx
 		b.Labels[j], b.Weights[j] = bt.mapper.apply(st, epoch, pos, idx, b.Images[j*size:(j+1)*size])
 	}
+	if bt.alpha > 0 {
+		bt.mix(st, epoch, b)
+	}
 	return b, nil
+}
+
+// mix applies MixUp to batch b (step b.Step of epoch), with the generator
+// of (seed, epoch, step): the draws and arithmetic of augment.MixUp.
+func (bt *batcher) mix(st *mapState, epoch int, b *Batch) {
+	st.src.Seed(deriveSeed(bt.mapper.seed, streamMixUp, epoch, b.Step))
+	lambda, perm := mixup.Draw(st.rng, b.N, bt.alpha)
+	src := b.mixSrc[:len(b.Images)]
+	copy(src, b.Images)
+	mixup.Mix(b.Images, b.Targets, src, b.Labels, bt.mapper.size, bt.classes, lambda, perm)
 }

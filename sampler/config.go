@@ -2,6 +2,7 @@ package sampler
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 )
 
@@ -32,6 +33,17 @@ type Config struct {
 	// Augment transforms each example after it is copied out of the dataset;
 	// nil means no augmentation (the batch holds the dataset's values).
 	Augment Augmenter
+	// MixUpAlpha, if positive, mixes every batch after the per-example
+	// augmentation (Zhang et al. 2018, as augment.MixUp: one
+	// lambda ~ Beta(alpha, alpha) and one partner permutation per batch,
+	// drawn from a generator seeded from (Seed, epoch, step), so a resumed
+	// run draws the same), and Batch.Targets holds the soft labels; 0 means
+	// off (Targets nil). It must be finite and >= 0.
+	MixUpAlpha float64
+	// NumClasses is the length of a row of Batch.Targets when MixUp is on;
+	// 0 means the dataset's NumClasses. It must be >= 0, and with MixUp at
+	// least the dataset's NumClasses.
+	NumClasses int
 }
 
 // resolved returns a copy of c with the defaults filled in. It panics if c is
@@ -49,6 +61,12 @@ func (c *Config) resolved() Config {
 	}
 	if r.Prefetch < 0 {
 		panic(fmt.Sprintf("sampler: Prefetch is %d, want >= 0", r.Prefetch))
+	}
+	if !(r.MixUpAlpha >= 0) || math.IsInf(r.MixUpAlpha, 1) {
+		panic(fmt.Sprintf("sampler: MixUpAlpha is %v, want a finite value >= 0", r.MixUpAlpha))
+	}
+	if r.NumClasses < 0 {
+		panic(fmt.Sprintf("sampler: NumClasses is %d, want >= 0", r.NumClasses))
 	}
 	if r.Workers == 0 {
 		r.Workers = runtime.GOMAXPROCS(0)

@@ -42,7 +42,9 @@
 //
 // Each transformation is a small type in its own file: the index source
 // (source.go) and the seeded shuffle (shuffle.go) build the order of an epoch;
-// the per-example map (map.go) copies an example out of the dataset and
+// the per-example map (map.go) copies an example out of the dataset
+// (converting a pixel dataset's bytes to float32, fused with the
+// augmentation when the Augmenter is a [PixelAugmenter]) and
 // augments it; the batcher (batch.go) cuts the order into batches; the
 // parallel ordered map (pmap.go) runs batch assembly on worker goroutines and
 // emits the batches in order; the prefetcher (prefetch.go) keeps batches ready

@@ -7,11 +7,12 @@ import "sync/atomic"
 // bounds the memory kept between epochs, not the memory in use.
 type batchPool struct {
 	rows, size int // BatchSize and values per example
+	classes    int // values per row of Targets; 0 without MixUp
 	free       chan *Batch
 }
 
-func newBatchPool(rows, size, keep int) *batchPool {
-	return &batchPool{rows: rows, size: size, free: make(chan *Batch, keep)}
+func newBatchPool(rows, size, classes, keep int) *batchPool {
+	return &batchPool{rows: rows, size: size, classes: classes, free: make(chan *Batch, keep)}
 }
 
 // get returns a buffer with its exported fields sliced to n rows and marks it
@@ -28,11 +29,18 @@ func (p *batchPool) get(n int) *Batch {
 			indices: make([]int32, p.rows),
 			pool:    p,
 		}
+		if p.classes > 0 {
+			b.targets = make([]float32, p.rows*p.classes)
+			b.mixSrc = make([]float32, p.rows*p.size)
+		}
 	}
 	b.Images = b.images[:n*p.size]
 	b.Labels = b.labels[:n]
 	b.Weights = b.weights[:n]
 	b.Indices = b.indices[:n]
+	if p.classes > 0 {
+		b.Targets = b.targets[:n*p.classes]
+	}
 	b.N = n
 	atomic.StoreUint32(&b.lent, 1)
 	return b
@@ -41,7 +49,7 @@ func (p *batchPool) get(n int) *Batch {
 // put clears b's exported fields and returns it to the list, or drops it if
 // the list is full. b must not be in the list already.
 func (p *batchPool) put(b *Batch) {
-	b.Images, b.Labels, b.Weights, b.Indices = nil, nil, nil, nil
+	b.Images, b.Labels, b.Weights, b.Indices, b.Targets = nil, nil, nil, nil, nil
 	b.N, b.Step = 0, 0
 	atomic.StoreUint32(&b.lent, 0)
 	select {

@@ -28,8 +28,8 @@ type Sampler struct {
 // change while the sampler is in use.
 //
 // New panics (with a "sampler: " message) if ds or cfg is nil, if a Config
-// field is out of range (see [Config]), if len(ds.Images) is not
-// ds.Len()*ds.ExampleSize(), if ds has more than MaxInt32 examples, if an
+// field is out of range (see [Config]), if the dataset's store (Pixels, or
+// Images when Pixels is nil) does not hold ds.Len()*ds.ExampleSize() values, if ds has more than MaxInt32 examples, if an
 // index is outside [0, ds.Len()) or if weights is non-nil with a length other
 // than ds.Len().
 func New(ds *dataset.Dataset, indices []int, weights []float32, cfg *Config) *Sampler {
@@ -41,7 +41,11 @@ func New(ds *dataset.Dataset, indices []int, weights []float32, cfg *Config) *Sa
 	if n > math.MaxInt32 {
 		panic(fmt.Sprintf("sampler: dataset %q has %d examples, more than MaxInt32", ds.Name, n))
 	}
-	if len(ds.Images) != n*size {
+	if ds.Pixels != nil && len(ds.Pixels) != n*size {
+		panic(fmt.Sprintf("sampler: dataset %q has %d pixels for %d examples of shape %v, want %d",
+			ds.Name, len(ds.Pixels), n, ds.Shape, n*size))
+	}
+	if ds.Pixels == nil && len(ds.Images) != n*size {
 		panic(fmt.Sprintf("sampler: dataset %q has %d image values for %d examples of shape %v, want %d",
 			ds.Name, len(ds.Images), n, ds.Shape, n*size))
 	}
@@ -74,11 +78,24 @@ func New(ds *dataset.Dataset, indices []int, weights []float32, cfg *Config) *Sa
 	// A running epoch holds at most 2*Workers batches in the ordered map,
 	// Prefetch+1 in the prefetcher and a few with the consumer.
 	keep := 2*c.Workers + c.Prefetch + 4
+	classes := 0
+	if c.MixUpAlpha > 0 {
+		classes = c.NumClasses
+		if classes == 0 {
+			classes = ds.NumClasses
+		}
+		if classes < ds.NumClasses {
+			panic(fmt.Sprintf("sampler: NumClasses is %d, less than the %d classes of dataset %q", classes, ds.NumClasses, ds.Name))
+		}
+	}
 	s.batch = &batcher{
-		size: c.BatchSize,
-		drop: c.DropRemainder,
-		pool: newBatchPool(c.BatchSize, size, keep),
+		size:    c.BatchSize,
+		drop:    c.DropRemainder,
+		alpha:   c.MixUpAlpha,
+		classes: classes,
+		pool:    newBatchPool(c.BatchSize, size, classes, keep),
 		mapper: &exampleMap{
+			pixels:  ds.Pixels,
 			images:  ds.Images,
 			labels:  ds.Labels,
 			weights: weights,

@@ -12,6 +12,7 @@ import (
 const (
 	streamShuffle uint64 = 1
 	streamAugment uint64 = 2
+	streamMixUp   uint64 = 3
 )
 
 // deriveSeed returns the two PCG seed words for generator (stream, epoch, pos)

@@ -49,7 +49,7 @@ func (e *Env) Data(betaD float64) (*Data, error) {
 		}
 		d = &Data{Train: train, Test: test, TrainTruth: tt}
 	} else {
-		sp, err := loaders.Load(o.Dataset, o.DataDir)
+		sp, err := loaders.LoadWith(o.Dataset, o.DataDir, &loaders.Config{ImageSize: o.ImageSize})
 		if err != nil {
 			return nil, err
 		}

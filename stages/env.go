@@ -1,8 +1,11 @@
 package stages
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -67,11 +70,15 @@ func (e *Env) DropKept() {
 
 // ModelDir is the SavedModel folder for the model and data shape.
 func (e *Env) ModelDir(shape []int, classes int) string {
-	s := make([]string, len(shape))
-	for i, d := range shape {
+	return filepath.Join(e.Opts.ModelsDir, fmt.Sprintf("%s-%s-c%d", e.Opts.Model, joinInts(shape, "x"), classes))
+}
+
+func joinInts(v []int, sep string) string {
+	s := make([]string, len(v))
+	for i, d := range v {
 		s[i] = fmt.Sprint(d)
 	}
-	return filepath.Join(e.Opts.ModelsDir, fmt.Sprintf("%s-%s-c%d", e.Opts.Model, strings.Join(s, "x"), classes))
+	return strings.Join(s, sep)
 }
 
 // LoadModel loads the SavedModel that fits d and checks it against the data.
@@ -80,6 +87,10 @@ func (e *Env) LoadModel(d *Data) (*graphs.Model, error) {
 	if m := e.kept; m != nil && m.Dir() == dir {
 		e.kept = nil
 		return m, nil
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("model folder %s: not there: export the model for this data with\n  .venv/bin/python python_export/export.py --model %s --input-shape %s --num-classes %d --out %s",
+			dir, e.Opts.Model, joinInts(d.Train.Shape, ","), d.Train.NumClasses, dir)
 	}
 	m, err := graphs.Load(dir, e.Graphs)
 	if err != nil {

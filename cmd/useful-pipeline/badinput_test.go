@@ -28,6 +28,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 )
 
 // expectExit runs the command and checks the exit code, that stderr holds
@@ -456,9 +457,29 @@ func cinic10Cases() []dataCase {
 	)
 }
 
+// imageFolderCases put each refused tree of testdata/imagefolder-bad in
+// place of the 3-class image folder.
+func imageFolderCases() []dataCase {
+	tree := func(name, bad string) func(*testing.T, string) string {
+		return func(t *testing.T, dir string) string {
+			removeAll(t, dir)
+			if err := loaderstest.CopyTree(dir, loaderstest.Path("imagefolder-bad", name)); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(dir, bad)
+		}
+	}
+	return []dataCase{
+		{"empty class folder", tree("empty-class", "train/b"), []string{"empty class folder"}},
+		{"mixed sizes without --image-size", tree("mixed-sizes", "train/a/1.png"), []string{"8x6, want 8x8", "--image-size"}},
+		{"one class only", tree("one-class", "train"), []string{"1 class folder(s)", "want at least 2"}},
+		{"unreadable image", tree("unreadable", "train/a/1.png"), []string{"cannot decode image"}},
+	}
+}
+
 // tinyCases damage a Tiny-ImageNet fixture of 1 JPEG per class and split.
 func tinyCases() []dataCase {
-	wn := loaders.TinyImageNetFixtureWnids()
+	wn := loaderstest.TinyImageNetWnids()
 	first := func(dir string) string {
 		return filepath.Join(dir, "train", wn[0], "images", wn[0]+"_0.JPEG")
 	}
@@ -518,14 +539,15 @@ func tinyCases() []dataCase {
 
 func dataFormats() []dataFormat {
 	return []dataFormat{
-		{"fashion-mnist", func(d string) error { return loaders.WriteIDXFixture(d, 20, 10, 1, true) }, idxCases(true, loaders.FashionMNISTClasses)},
-		{"mnist", func(d string) error { return loaders.WriteIDXFixture(d, 20, 10, 1, false) }, idxCases(false, loaders.MNISTClasses)},
-		{"cifar10", func(d string) error { return loaders.WriteCIFAR10Fixture(d, 2, 1) }, cifar10Cases()},
-		{"cifar100", func(d string) error { return loaders.WriteCIFAR100Fixture(d, 1, 1) }, cifar100Cases()},
-		{"cifar100-coarse", func(d string) error { return loaders.WriteCIFAR100Fixture(d, 1, 1) }, cifar100CoarseCases()},
-		{"stl10", func(d string) error { return loaders.WriteSTL10Fixture(d, 1, 1) }, stl10Cases()},
-		{"cinic10", func(d string) error { return loaders.WriteCINIC10Fixture(d, 2, 1) }, cinic10Cases()},
-		{"tinyimagenet", func(d string) error { return loaders.WriteTinyImageNetFixture(d, 1, 1) }, tinyCases()},
+		{"fashion-mnist", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("idx", "gz")) }, idxCases(true, loaders.FashionMNISTClasses)},
+		{"mnist", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("idx", "raw")) }, idxCases(false, loaders.MNISTClasses)},
+		{"cifar10", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("cifar10")) }, cifar10Cases()},
+		{"cifar100", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("cifar100")) }, cifar100Cases()},
+		{"cifar100-coarse", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("cifar100")) }, cifar100CoarseCases()},
+		{"stl10", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("stl10")) }, stl10Cases()},
+		{"cinic10", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("cinic10")) }, cinic10Cases()},
+		{"tinyimagenet", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("tinyimagenet")) }, tinyCases()},
+		{"imagefolder", func(d string) error { return loaderstest.CopyTree(d, loaderstest.Path("imagefolder")) }, imageFolderCases()},
 	}
 }
 
@@ -621,16 +643,16 @@ func flagCases(t *testing.T) map[string][]flagCase {
 			{[]string{"--batch-size", "all"}, `invalid argument "all" for "--batch-size" flag: want an integer`, 0},
 			{[]string{"--batch-size", "1001"}, "--batch-size 1001: want <= 1000, the number of training examples", 0},
 		},
-		"lr":              {{[]string{"--lr", "0"}, "--lr 0: want a finite value > 0", 0}, {[]string{"--lr", "-1"}, "--lr -1: want", 0}},
-		"lr-schedule":     {{[]string{"--lr-schedule", "cosine"}, `--lr-schedule "cosine": want constant or step`, 0}},
-		"momentum":        {{[]string{"--momentum", "1"}, "--momentum 1: want 0 <= momentum < 1", 0}, {[]string{"--momentum", "-0.1"}, "--momentum -0.1: want", 0}},
-		"weight-decay":    {{[]string{"--weight-decay", "-1e-4"}, "--weight-decay -0.0001: want a finite value >= 0", 0}},
-		"rho":             {{[]string{"--rho", "-0.05"}, "--rho -0.05: want a finite value >= 0", 0}},
-		"asam-rho":        {{[]string{"--asam-rho", "-1"}, "--asam-rho -1: want a finite value >= 0", 0}},
+		"lr":           {{[]string{"--lr", "0"}, "--lr 0: want a finite value > 0", 0}, {[]string{"--lr", "-1"}, "--lr -1: want", 0}},
+		"lr-schedule":  {{[]string{"--lr-schedule", "cosine"}, `--lr-schedule "cosine": want constant or step`, 0}},
+		"momentum":     {{[]string{"--momentum", "1"}, "--momentum 1: want 0 <= momentum < 1", 0}, {[]string{"--momentum", "-0.1"}, "--momentum -0.1: want", 0}},
+		"weight-decay": {{[]string{"--weight-decay", "-1e-4"}, "--weight-decay -0.0001: want a finite value >= 0", 0}},
+		"rho":          {{[]string{"--rho", "-0.05"}, "--rho -0.05: want a finite value >= 0", 0}},
+		"asam-rho":     {{[]string{"--asam-rho", "-1"}, "--asam-rho -1: want a finite value >= 0", 0}},
 		"seed": {{[]string{"--seed", "-1"}, `invalid argument "-1" for "--seed" flag`, 0}, {[]string{"--seed", "18446744073709551616"}, `invalid argument "18446744073709551616" for "--seed" flag`, 0},
 			{[]string{"--seed", "1,2,1"}, "--seed 1: listed twice", 0}, {[]string{"--seed", "1,,2"}, `invalid argument "1,,2" for "--seed" flag`, 0}},
-		"overwrite":  {{[]string{"--overwrite=now"}, `invalid argument "now" for "--overwrite" flag`, 0}, {[]string{"--overwrite", "--resume"}, "--overwrite starts a run afresh", 0}},
-		"eval-every": {{[]string{"--eval-every", "-2"}, "--eval-every -2: want >= 0", 0}},
+		"overwrite":       {{[]string{"--overwrite=now"}, `invalid argument "now" for "--overwrite" flag`, 0}, {[]string{"--overwrite", "--resume"}, "--overwrite starts a run afresh", 0}},
+		"eval-every":      {{[]string{"--eval-every", "-2"}, "--eval-every -2: want >= 0", 0}},
 		"augment":         {{[]string{"--augment", "mixup"}, `--augment "mixup": want one of none, cropflip, trivialaugment`, 0}, {[]string{"--augment", "cropflip"}, `--augment "cropflip": the toy data takes no augmentation`, 0}},
 		"imbalance-ratio": {{[]string{"--imbalance-ratio", "0.5"}, "--imbalance-ratio 0.5: want a finite value >= 1 (0 means balanced)", 0}, {[]string{"--imbalance-ratio", "-10"}, "--imbalance-ratio -10: want", 0}},
 		"label-noise":     {{[]string{"--label-noise", "1"}, "--label-noise 1: want 0 <= fraction < 1", 0}, {[]string{"--label-noise", "-0.2"}, "--label-noise -0.2: want", 0}},
@@ -775,11 +797,11 @@ func TestBadInputModelFolders(t *testing.T) {
 		}
 	}
 	cifar := t.TempDir()
-	if err := loaders.WriteCIFAR10Fixture(cifar, 1, 1); err != nil {
+	if err := loaderstest.CopyTree(cifar, loaderstest.Path("cifar10")); err != nil {
 		t.Fatal(err)
 	}
 	cifar100 := t.TempDir()
-	if err := loaders.WriteCIFAR100Fixture(cifar100, 1, 1); err != nil {
+	if err := loaderstest.CopyTree(cifar100, loaderstest.Path("cifar100")); err != nil {
 		t.Fatal(err)
 	}
 	cases := []modelCase{

@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -221,7 +221,7 @@ func TestCIFARFixtureTrivialAugment(t *testing.T) {
 		t.Skip("trains preact_resnet18")
 	}
 	data := t.TempDir()
-	if err := loaders.WriteCIFAR10Fixture(data, 6, 1); err != nil { // 300 train, 60 test images
+	if err := loaderstest.WriteCIFAR10(data, 6, 1); err != nil { // 300 train, 60 test images
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
@@ -258,7 +258,7 @@ func TestCIFARFixtureTrivialAugment(t *testing.T) {
 // file named, and no run directory.
 func TestCorruptDatasetIsBadInput(t *testing.T) {
 	data := t.TempDir()
-	if err := loaders.WriteCIFAR10Fixture(data, 2, 1); err != nil {
+	if err := loaderstest.CopyTree(data, loaderstest.Path("cifar10")); err != nil {
 		t.Fatal(err)
 	}
 	f := filepath.Join(data, "data_batch_3.bin")

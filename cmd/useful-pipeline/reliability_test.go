@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/useful-pipeline/useful-pipeline/dataset/loaders"
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 )
 
 // tiny is a quick toy run (200 examples, 20 full-batch iterations, one
@@ -176,7 +177,7 @@ func TestResumeRefusesChangedModel(t *testing.T) {
 // TestResumeRefusesChangedData: a data file changed since the run began.
 func TestResumeRefusesChangedData(t *testing.T) {
 	data := t.TempDir()
-	if err := loaders.WriteIDXFixture(data, 20, 10, 1, true); err != nil {
+	if err := loaderstest.CopyTree(data, loaderstest.Path("idx", "gz")); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")

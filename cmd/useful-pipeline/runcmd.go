@@ -121,7 +121,9 @@ func printRunHelp(w io.Writer, full bool) {
 	}
 }
 
-func runMain(args []string, stdout, stderr io.Writer) int { return runCommand(args, stdout, stderr, false) }
+func runMain(args []string, stdout, stderr io.Writer) int {
+	return runCommand(args, stdout, stderr, false)
+}
 
 // runCommand parses the run command's flags and runs the pipeline; root
 // says it was called without the command's name (its --help then lists

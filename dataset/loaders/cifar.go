@@ -77,88 +77,122 @@ func cifarRecords(spec cifarSpec, file string, size int64) (int, error) {
 	return int(size / rs), nil
 }
 
-// decodeCIFAR converts the records in data into images (HWC, pixel/255) and
-// labels. images and labels must hold exactly the file's records. Record
-// numbers in errors are 0-based within the file.
-func decodeCIFAR(spec cifarSpec, file string, data []byte, images []float32, labels []int32) error {
-	n, err := cifarRecords(spec, file, int64(len(data)))
+// cifarChunk is the number of records read at a time.
+const cifarChunk = 256
+
+// scanCIFAR reads the n records of in in chunks, checks every label byte,
+// and, when images is not nil, writes the images (HWC pixels) and the
+// kept labels to images and labels, which hold exactly n records. It checks
+// that the input still holds exactly n records. Record numbers in errors are
+// 0-based within the file.
+func scanCIFAR(spec cifarSpec, in input, n int, images []uint8, labels []int32) error {
+	r, err := in.open()
 	if err != nil {
 		return err
 	}
+	defer r.Close()
+	rs, nl := spec.recordSize(), len(spec.labelNames)
 	npix, plane := spec.pixels(), spec.side*spec.side
-	if len(labels) != n || len(images) != n*npix {
-		return fmt.Errorf("%s: %s: internal error: room for %d records, file holds %d", spec.format, file, len(labels), n)
-	}
-	rs := spec.recordSize()
-	nl := len(spec.labelNames)
-	lut := &pixelLUT
-	for r := range n {
-		rec := data[r*rs : (r+1)*rs]
-		for k := range nl {
-			if c := int(rec[k]); c >= spec.labelClasses[k] {
-				return rerr(spec.format, file, r, "%s %d, want 0..%d", spec.labelNames[k], c, spec.labelClasses[k]-1)
+	buf := make([]byte, min(n, cifarChunk)*rs)
+	for at := 0; at < n; {
+		k := min(n-at, cifarChunk)
+		got, err := readUpTo(r, buf[:k*rs])
+		if err != nil {
+			return openErr(spec.format, in.name, err)
+		}
+		if got < k*rs {
+			return fmt.Errorf("%s: %s: file changed while reading: it ends in record %d of the %d it had", spec.format, in.name, at+got/rs, n)
+		}
+		for j := range k {
+			rec := buf[j*rs : (j+1)*rs]
+			for l := range nl {
+				if c := int(rec[l]); c >= spec.labelClasses[l] {
+					return rerr(spec.format, in.name, at+j, "%s %d, want 0..%d", spec.labelNames[l], c, spec.labelClasses[l]-1)
+				}
+			}
+			if images == nil {
+				continue
+			}
+			labels[at+j] = int32(rec[spec.use])
+			pix := rec[nl:]
+			red, green, blue := pix[:plane], pix[plane:2*plane], pix[2*plane:3*plane]
+			out := images[(at+j)*npix : (at+j+1)*npix]
+			for p := range plane {
+				o := out[3*p : 3*p+3 : 3*p+3]
+				o[0] = red[p]
+				o[1] = green[p]
+				o[2] = blue[p]
 			}
 		}
-		labels[r] = int32(rec[spec.use])
-		pix := rec[nl:]
-		red, green, blue := pix[:plane], pix[plane:2*plane], pix[2*plane:3*plane]
-		out := images[r*npix : (r+1)*npix]
-		for p := range plane {
-			o := out[3*p : 3*p+3 : 3*p+3]
-			o[0] = lut[red[p]]
-			o[1] = lut[green[p]]
-			o[2] = lut[blue[p]]
-		}
+		at += k
+	}
+	if extra, _ := r.Read(buf[:1]); extra != 0 {
+		return fmt.Errorf("%s: %s: file changed while reading: it grew past its %d records", spec.format, in.name, n)
 	}
 	return nil
 }
 
 // parseCIFAR decodes one CIFAR binary file held in memory.
-func parseCIFAR(spec cifarSpec, file string, data []byte) (images []float32, labels []int32, err error) {
-	n, err := cifarRecords(spec, file, int64(len(data)))
+func parseCIFAR(spec cifarSpec, file string, data []byte) (pixels []uint8, labels []int32, err error) {
+	ds, err := loadCIFARInputs(spec, "mem", []input{bytesInput(file, data)}, nil, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	images = make([]float32, n*spec.pixels())
-	labels = make([]int32, n)
-	if err := decodeCIFAR(spec, file, data, images, labels); err != nil {
-		return nil, nil, err
-	}
-	return images, labels, nil
+	return ds.Pixels, ds.Labels, nil
 }
 
-// loadCIFARFiles reads and concatenates CIFAR binary files into one dataset.
-func loadCIFARFiles(spec cifarSpec, name string, paths []string) (*dataset.Dataset, error) {
-	sizes := make([]int64, len(paths))
-	counts := make([]int, len(paths))
-	total := 0
+// loadCIFARFiles reads and concatenates CIFAR binary files into one
+// dataset; maxRecords[i], when positive, is the most records file i may
+// hold (the size of the published file).
+func loadCIFARFiles(spec cifarSpec, name string, paths []string, maxRecords []int, b *budget) (*dataset.Dataset, error) {
+	ins := make([]input, len(paths))
 	for i, p := range paths {
-		size, err := statSize(spec.format, p)
+		in, err := fileInput(spec.format, p)
 		if err != nil {
 			return nil, err
 		}
-		n, err := cifarRecords(spec, p, size)
+		ins[i] = in
+	}
+	return loadCIFARInputs(spec, name, ins, maxRecords, b)
+}
+
+// loadCIFARInputs does the work of loadCIFARFiles in two passes: the first
+// checks the sizes and every label without keeping anything, the second
+// decodes into a dataset sized from the files' real sizes. A refused input
+// thus costs one read buffer.
+func loadCIFARInputs(spec cifarSpec, name string, ins []input, maxRecords []int, b *budget) (*dataset.Dataset, error) {
+	counts := make([]int, len(ins))
+	total := 0
+	for i, in := range ins {
+		n, err := cifarRecords(spec, in.name, in.size)
 		if err != nil {
 			return nil, err
 		}
-		sizes[i], counts[i] = size, n
+		if i < len(maxRecords) && maxRecords[i] > 0 && n > maxRecords[i] {
+			return nil, ferr(spec.format, in.name, "file size %d holds %d records of %d bytes, more than the %d of the published file", in.size, n, spec.recordSize(), maxRecords[i])
+		}
+		counts[i] = n
 		total += n
+	}
+	for i, in := range ins {
+		if err := scanCIFAR(spec, in, counts[i], nil, nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.check(spec.format, ins[0].name, int64(total)*int64(spec.pixels()), 1); err != nil {
+		return nil, err
 	}
 	ds := &dataset.Dataset{
 		Name:       name,
 		Shape:      []int{spec.side, spec.side, 3},
 		NumClasses: spec.labelClasses[spec.use],
-		Images:     make([]float32, total*spec.pixels()),
+		Pixels:     make([]uint8, total*spec.pixels()),
 		Labels:     make([]int32, total),
 	}
 	at := 0
-	for i, p := range paths {
-		data, err := readExact(spec.format, p, sizes[i])
-		if err != nil {
-			return nil, err
-		}
+	for i, in := range ins {
 		n := counts[i]
-		if err := decodeCIFAR(spec, p, data, ds.Images[at*spec.pixels():(at+n)*spec.pixels()], ds.Labels[at:at+n]); err != nil {
+		if err := scanCIFAR(spec, in, n, ds.Pixels[at*spec.pixels():(at+n)*spec.pixels()], ds.Labels[at:at+n]); err != nil {
 			return nil, err
 		}
 		at += n
@@ -175,11 +209,13 @@ var (
 
 // LoadCIFAR10 reads the CIFAR-10 binary version from dir (the
 // cifar-10-batches-bin folder, or a folder holding it): data_batch_1.bin to
-// data_batch_5.bin (train, 50000 images) and test_batch.bin (test, 10000).
-// Each record is one label byte (0..9) and 3072 pixel bytes, the 32x32 red,
+// data_batch_5.bin (train, 50000 images) and test_batch.bin (test, 10000);
+// a file with more than the published 10000 records is refused. Each record is one label byte (0..9) and 3072 pixel bytes, the 32x32 red,
 // green and blue planes row-major; the images are converted to HWC. Class
 // names come from batches.meta.txt when present.
-func LoadCIFAR10(dir string) (*Split, error) {
+func LoadCIFAR10(dir string) (*Split, error) { return loadCIFAR10(dir, newBudget(nil)) }
+
+func loadCIFAR10(dir string, b *budget) (*Split, error) {
 	spec := cifar10Spec
 	dir, err := resolveDir(spec.format, dir, CIFAR10TestFile, "cifar-10-batches-bin")
 	if err != nil {
@@ -193,17 +229,22 @@ func LoadCIFAR10(dir string) (*Split, error) {
 	if err != nil {
 		return nil, err
 	}
-	return loadCIFARSplit(spec, train, filepath.Join(dir, CIFAR10TestFile), names)
+	return loadCIFARSplit(spec, train, filepath.Join(dir, CIFAR10TestFile), names, 10000, 10000, b)
 }
 
 // LoadCIFAR100 reads the CIFAR-100 binary version from dir (the
 // cifar-100-binary folder, or a folder holding it): train.bin (50000 images)
-// and test.bin (10000). Each record is a coarse label byte (0..19), a fine
+// and test.bin (10000); a file with more records than those is refused.
+// Each record is a coarse label byte (0..19), a fine
 // label byte (0..99) and 3072 pixel bytes as in CIFAR-10. The fine label is
 // kept (100 classes), or the coarse one (20 classes) when coarse is true;
 // both are checked. Class names come from fine_label_names.txt or
 // coarse_label_names.txt when present.
 func LoadCIFAR100(dir string, coarse bool) (*Split, error) {
+	return loadCIFAR100(dir, coarse, newBudget(nil))
+}
+
+func loadCIFAR100(dir string, coarse bool, b *budget) (*Split, error) {
 	spec, namesFile, nclass, def := cifar100FineSpec, "fine_label_names.txt", 100, CIFAR100FineClasses
 	if coarse {
 		spec, namesFile, nclass, def = cifar100CoarseSpec, "coarse_label_names.txt", 20, CIFAR100CoarseClasses
@@ -216,17 +257,23 @@ func LoadCIFAR100(dir string, coarse bool) (*Split, error) {
 	if err != nil {
 		return nil, err
 	}
-	return loadCIFARSplit(spec, []string{filepath.Join(dir, "train.bin")}, filepath.Join(dir, "test.bin"), names)
+	return loadCIFARSplit(spec, []string{filepath.Join(dir, "train.bin")}, filepath.Join(dir, "test.bin"), names, 50000, 10000, b)
 }
 
-func loadCIFARSplit(spec cifarSpec, train []string, test string, names []string) (*Split, error) {
-	tr, err := loadCIFARFiles(spec, spec.format+"/train", train)
+// loadCIFARSplit reads the train files (each at most maxTrain records) and
+// the test file (at most maxTest).
+func loadCIFARSplit(spec cifarSpec, train []string, test string, names []string, maxTrain, maxTest int, b *budget) (*Split, error) {
+	maxes := make([]int, len(train))
+	for i := range maxes {
+		maxes[i] = maxTrain
+	}
+	tr, err := loadCIFARFiles(spec, spec.format+"/train", train, maxes, b)
 	if err != nil {
 		return nil, err
 	}
-	te, err := loadCIFARFiles(spec, spec.format+"/test", []string{test})
+	te, err := loadCIFARFiles(spec, spec.format+"/test", []string{test}, []int{maxTest}, b)
 	if err != nil {
 		return nil, err
 	}
-	return &Split{Train: tr, Test: te, ClassNames: names}, nil
+	return newSplit(tr, te, names), nil
 }

@@ -8,13 +8,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 )
 
+// TestCIFAR10Fixture reads the committed fixture testdata/cifar10 (20
+// records per file, record r has label r%10).
 func TestCIFAR10Fixture(t *testing.T) {
-	dir := t.TempDir()
-	if err := WriteCIFAR10Fixture(dir, 2, 7); err != nil {
-		t.Fatal(err)
-	}
+	dir := loaderstest.Path("cifar10")
 	sp, err := LoadCIFAR10(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +39,7 @@ func TestCIFAR10Fixture(t *testing.T) {
 				t.Fatalf("%s: label %d = %d, want %d", ds.name, i, l, i%10)
 			}
 		}
-		for i, v := range d.Images {
+		for i, v := range floats(d) {
 			if v < 0 || v > 1 {
 				t.Fatalf("%s: value %d = %v, not in [0,1]", ds.name, i, v)
 			}
@@ -63,18 +64,6 @@ func TestCIFAR10Fixture(t *testing.T) {
 	// Test examples come from test_batch.bin.
 	rawT := mustRead(t, filepath.Join(dir, "test_batch.bin"))
 	checkPixel(t, "test example 3 pixel (0,0) G", sp.Test.Example(3)[1], rawT[3*3073+1+1024])
-
-	// Deterministic in the seed.
-	dir2 := t.TempDir()
-	if err := WriteCIFAR10Fixture(dir2, 2, 7); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(mustRead(t, filepath.Join(dir, "data_batch_5.bin")), mustRead(t, filepath.Join(dir2, "data_batch_5.bin"))) {
-		t.Error("WriteCIFAR10Fixture is not deterministic")
-	}
-	if err := WriteCIFAR10Fixture(dir2, 0, 7); err == nil {
-		t.Error("WriteCIFAR10Fixture(nPerClass=0) gave no error")
-	}
 }
 
 // cifarRecord builds one CIFAR record: the label bytes, then the planes with
@@ -90,10 +79,7 @@ func cifarRecord(labels ...byte) []byte {
 }
 
 func TestCIFAR10KnownPixelHWC(t *testing.T) {
-	dir := t.TempDir()
-	if err := WriteCIFAR10Fixture(dir, 1, 1); err != nil {
-		t.Fatal(err)
-	}
+	dir := loaderstest.Copy(t, "cifar10")
 	// Replace the test batch with two hand-made records.
 	mustWrite(t, filepath.Join(dir, "test_batch.bin"), append(cifarRecord(3), cifarRecord(9)...))
 	sp, err := LoadCIFAR10(dir)
@@ -119,14 +105,14 @@ func TestCIFAR10KnownPixelHWC(t *testing.T) {
 			t.Errorf("example %d: sum %v, want %v", i, sum, want)
 		}
 	}
-	if sp.Test.Images[(1*32+2)*3] != 200.0/255 {
-		t.Errorf("Images[(1*W+2)*3+0] = %v, want 200/255", sp.Test.Images[(1*32+2)*3])
+	if v := floats(sp.Test)[(1*32+2)*3]; v != 200.0/255 {
+		t.Errorf("value (1*W+2)*3+0 = %v, want 200/255", v)
 	}
 }
 
 func TestCIFAR10ArchiveFolder(t *testing.T) {
 	root := t.TempDir()
-	if err := WriteCIFAR10Fixture(filepath.Join(root, "cifar-10-batches-bin"), 1, 1); err != nil {
+	if err := loaderstest.CopyTree(filepath.Join(root, "cifar-10-batches-bin"), loaderstest.Path("cifar10")); err != nil {
 		t.Fatal(err)
 	}
 	os.Remove(filepath.Join(root, "cifar-10-batches-bin", "batches.meta.txt"))
@@ -134,25 +120,17 @@ func TestCIFAR10ArchiveFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sp.Train.Len() != 50 || sp.Test.Len() != 10 || !slices.Equal(sp.ClassNames, CIFAR10Classes) {
+	if sp.Train.Len() != 100 || sp.Test.Len() != 20 || !slices.Equal(sp.ClassNames, CIFAR10Classes) {
 		t.Fatalf("got %d/%d examples, classes %v", sp.Train.Len(), sp.Test.Len(), sp.ClassNames)
 	}
 }
 
 func TestCIFAR10Errors(t *testing.T) {
-	fresh := func(t *testing.T) string {
-		dir := t.TempDir()
-		if err := WriteCIFAR10Fixture(dir, 2, 3); err != nil {
-			t.Fatal(err)
-		}
-		return dir
-	}
+	fresh := func(t *testing.T) string { return loaderstest.Copy(t, "cifar10") }
 	t.Run("label out of range", func(t *testing.T) {
 		dir := fresh(t)
 		p := filepath.Join(dir, "data_batch_3.bin")
-		b := mustRead(t, p)
-		b[17*3073] = 12
-		mustWrite(t, p, b)
+		mustWrite(t, p, mustRead(t, loaderstest.Path("corrupt", "cifar10", "data_batch_3.label12.bin")))
 		_, err := LoadCIFAR10(dir)
 		fe := wantFormatErr(t, err)
 		if want := fmt.Sprintf("cifar10: %s: record 17: label 12, want 0..9", p); err.Error() != want {
@@ -181,7 +159,7 @@ func TestCIFAR10Errors(t *testing.T) {
 	t.Run("truncated test batch", func(t *testing.T) {
 		dir := fresh(t)
 		p := filepath.Join(dir, "test_batch.bin")
-		truncateFile(t, p, 5*3073+3000)
+		mustWrite(t, p, mustRead(t, loaderstest.Path("corrupt", "cifar10", "test_batch.truncated.bin")))
 		_, err := LoadCIFAR10(dir)
 		wantFormatErr(t, err, p, "record 5", "3000 of 3073")
 	})
@@ -274,7 +252,7 @@ func TestCIFAR100FineCoarse(t *testing.T) {
 		checkPixel(t, "G(1,2)", ex[(1*32+2)*3+1], 100)
 		checkPixel(t, "B(31,0)", ex[31*32*3+2], 7)
 	}
-	if !slices.Equal(fine.Train.Images, coarse.Train.Images) {
+	if !slices.Equal(floats(fine.Train), floats(coarse.Train)) {
 		t.Error("fine and coarse images differ")
 	}
 	// The built-in names are the published lists, which are in alphabetical

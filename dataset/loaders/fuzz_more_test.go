@@ -317,11 +317,9 @@ func FuzzDecodeImage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const file = "fuzz/img.png"
 		run := func(w, h int) error {
-			dst := make([]float32, 3*w*h)
-			for i := range dst {
-				dst[i] = -1
-			}
-			err := decodeImage("cinic10", file, 7, data, w, h, dst)
+			dst := make([]uint8, 3*w*h)
+			var err error
+			allocBound(t, "decodeImage", 1<<20+16*uint64(w*h)+8*uint64(len(data)), func() { err = decodeImage("cinic10", file, 7, data, w, h, dst) })
 			if err != nil {
 				fe := wantFileErr(t, err, "cinic10", file)
 				if fe.Record != 7 || fe.Unit != "image" {
@@ -339,8 +337,21 @@ func FuzzDecodeImage(f *testing.F) {
 			if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
 				t.Fatalf("accepted a %v image as %dx%d", b, w, h)
 			}
-			checkDecoded(t, img, dst)
+			checkDecoded(t, img, floatsOf(dst))
 			return nil
+		}
+		// Resized to 5x7, as an imagefolder with Config.ImageSize: at most
+		// the image its header claims (capped by maxPixels) is allocated.
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+			claimed := uint64(max(cfg.Width, 0)) * uint64(max(cfg.Height, 0))
+			dst := make([]uint8, 3*5*7)
+			var err error
+			allocBound(t, "resize", 1<<20+8*min(claimed, maxPixels)+8*uint64(len(data)), func() {
+				err = decodeImageSpec("imagefolder", file, 7, data, imageSpec{width: 5, height: 7, resize: true}, dst)
+			})
+			if err != nil {
+				wantFileErr(t, err, "imagefolder", file)
+			}
 		}
 		okCINIC := run(32, 32) == nil
 		okTiny := run(tinySide, tinySide) == nil

@@ -1,15 +1,59 @@
 package loaders
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"io"
+	"runtime"
 	"testing"
+
+	"github.com/useful-pipeline/useful-pipeline/dataset"
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 )
 
 // The fuzz targets keep their inputs small (large corpus entries make the
 // fuzzer spend its time minimising them): the parsers are run on the input
 // as it is at a small image size (2x2, the same code with another constant)
 // and at the real size, and on a real-size file tiled from the input.
+
+// allocBound fails if f allocates more than limit bytes (the heap bytes
+// counted by runtime.MemStats.TotalAlloc; fuzz inputs run one at a time in
+// each worker process, so the count is f's). The readers size their
+// allocations from what the input really holds, so the limits are a
+// constant plus a multiple of the input's real (for gzip, inflated) size.
+func allocBound(t *testing.T, what string, limit uint64, f func()) {
+	t.Helper()
+	var got uint64
+	measure(&got, f)
+	if got > limit {
+		t.Fatalf("%s allocated %d bytes, want at most %d", what, got, limit)
+	}
+}
+
+// measure sets *bytes to the heap bytes that f allocates.
+func measure(bytes *uint64, f func()) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	*bytes = after.TotalAlloc - before.TotalAlloc
+}
+
+// inflated returns the length of data's content: gunzipped (as far as the
+// stream goes) when it starts with the gzip magic.
+func inflated(data []byte) int {
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		return len(data)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return len(data)
+	}
+	n, _ := io.Copy(io.Discard, zr)
+	return int(n)
+}
 
 // checkParseErr fails unless a parse error is a *FormatError.
 func checkParseErr(t *testing.T, err error) {
@@ -22,15 +66,10 @@ func checkParseErr(t *testing.T, err error) {
 	}
 }
 
-func checkRange(t *testing.T, images []float32, labels []int32, perImage, classes int) {
+func checkRange(t *testing.T, images []uint8, labels []int32, perImage, classes int) {
 	t.Helper()
 	if len(images) != len(labels)*perImage {
 		t.Fatalf("%d values for %d labels of %d values", len(images), len(labels), perImage)
-	}
-	for i, v := range images {
-		if !(v >= 0 && v <= 1) {
-			t.Fatalf("value %d = %v", i, v)
-		}
 	}
 	for i, l := range labels {
 		if l < 0 || int(l) >= classes {
@@ -64,7 +103,10 @@ func FuzzCIFAR10Record(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		run := func(spec cifarSpec, data []byte) {
-			images, labels, err := parseCIFAR(spec, "fuzz", data)
+			var images []uint8
+			var labels []int32
+			var err error
+			allocBound(t, spec.format, 1<<20+8*uint64(len(data)), func() { images, labels, err = parseCIFAR(spec, "fuzz", data) })
 			checkParseErr(t, err)
 			if err != nil {
 				return
@@ -84,7 +126,7 @@ func FuzzCIFAR10Record(f *testing.F) {
 				pix := rec[len(spec.labelNames):]
 				for c := range 3 {
 					for p := range plane {
-						if images[r*spec.pixels()+3*p+c] != pixelLUT[pix[c*plane+p]] {
+						if images[r*spec.pixels()+3*p+c] != pix[c*plane+p] {
 							t.Fatalf("%s: record %d pixel %d channel %d", spec.format, r, p, c)
 						}
 					}
@@ -104,23 +146,41 @@ func FuzzCIFAR10Record(f *testing.F) {
 }
 
 func FuzzIDX(f *testing.F) {
-	img := idxImagesBytes(2, 3, 4)
+	img := loaderstest.IDXImages(2, 3, 4)
 	for i := range img[16:] {
 		img[16+i] = byte(i * 9)
 	}
-	lbl := idxLabelsBytes(2)
+	lbl := loaderstest.IDXLabels(2)
 	lbl[8], lbl[9] = 1, 9
 	f.Add(img, lbl)
-	f.Add(gzipBytes(img), gzipBytes(lbl))
+	f.Add(loaderstest.Gzip(img), loaderstest.Gzip(lbl))
 	f.Add(img[:20], lbl[:9])
-	big := idxImagesBytes(0, 0, 0)
+	big := loaderstest.IDXImages(0, 0, 0)
 	binary.BigEndian.PutUint32(big[4:], 0xffffffff)
 	binary.BigEndian.PutUint32(big[8:], 0xffff)
 	binary.BigEndian.PutUint32(big[12:], 0xffff)
 	f.Add(big, lbl)
 	f.Add([]byte{0x1f, 0x8b}, []byte{0x1f, 0x8b, 8, 0})
+	// A small gzip bomb: the images and then 8 MiB of zeros, in 9 KiB.
+	bomb := loaderstest.Gzip(img)
+	for range 8 {
+		bomb = append(bomb, loaderstest.Gzip(make([]byte, 1<<20))...)
+	}
+	f.Add(bomb, lbl)
 	f.Fuzz(func(t *testing.T, images, labels []byte) {
-		ds, err := parseIDXPair("idx", "fuzz", "images", images, "labels", labels, 0, 0, 10)
+		var ds *dataset.Dataset
+		var err error
+		var used uint64
+		measure(&used, func() { ds, err = parseIDXPair("idx", "fuzz", "images", images, "labels", labels, 0, 0, 10) })
+		// An accepted pair costs its dataset; a refused one at most the
+		// labels (checked last), never the images.
+		limit := 1<<20 + 4*uint64(inflated(labels))
+		if err == nil {
+			limit += 8 * uint64(inflated(images))
+		}
+		if used > limit {
+			t.Fatalf("idx: allocated %d bytes (error %v), want at most %d", used, err, limit)
+		}
 		checkParseErr(t, err)
 		ds28, err28 := parseIDXPair("idx", "fuzz", "images", images, "labels", labels, 28, 28, 10)
 		checkParseErr(t, err28)
@@ -136,7 +196,7 @@ func FuzzIDX(f *testing.F) {
 		if err := ds.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		checkRange(t, ds.Images, ds.Labels, ds.ExampleSize(), 10)
+		checkRange(t, ds.Pixels, ds.Labels, ds.ExampleSize(), 10)
 		if err28 == nil && (ds28.Len() != ds.Len() || ds.Shape[0] != 28 || ds.Shape[1] != 28) {
 			t.Fatalf("28x28 parse disagrees")
 		}
@@ -152,7 +212,10 @@ func FuzzSTL10(f *testing.F) {
 	f.Add([]byte{}, []byte{})
 	f.Fuzz(func(t *testing.T, x, y []byte) {
 		run := func(x []byte, side int) {
-			images, labels, err := parseSTL10Side("X", x, "y", y, side)
+			var images []uint8
+			var labels []int32
+			var err error
+			allocBound(t, "stl10", 1<<20+8*uint64(len(x)+len(y)), func() { images, labels, err = parseSTL10Side("X", x, "y", y, side) })
 			checkParseErr(t, err)
 			if err != nil {
 				return
@@ -168,7 +231,7 @@ func FuzzSTL10(f *testing.F) {
 			for c := range 3 {
 				for row := range side {
 					for col := range side {
-						if images[(row*side+col)*3+c] != pixelLUT[x[c*side*side+col*side+row]] {
+						if images[(row*side+col)*3+c] != x[c*side*side+col*side+row] {
 							t.Fatalf("side %d: pixel (%d,%d,%d)", side, row, col, c)
 						}
 					}

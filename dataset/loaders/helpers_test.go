@@ -1,17 +1,22 @@
 package loaders
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/useful-pipeline/useful-pipeline/dataset"
 )
 
 // wantFormatErr fails unless err is a *FormatError whose message contains
@@ -169,4 +174,30 @@ func linkTree(t *testing.T, dst, src string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// floats returns every value of ds as float32, as the stages read them.
+func floats(ds *dataset.Dataset) []float32 { return ds.AppendFloat32s(nil, 0, ds.Len()) }
+
+// mustGunzip returns the content of a gzip file.
+func mustGunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// floatsOf returns pixels as the float32 values the datasets give for them.
+func floatsOf(pixels []uint8) []float32 {
+	out := make([]float32, len(pixels))
+	for i, v := range pixels {
+		out[i] = dataset.PixelValue[v]
+	}
+	return out
 }

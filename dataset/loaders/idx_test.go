@@ -1,23 +1,24 @@
 package loaders
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 )
 
+// TestIDXFixtureGzipAndRaw reads the committed fixtures testdata/idx/gz and
+// testdata/idx/raw (20 train and 10 test images, label i%10).
 func TestIDXFixtureGzipAndRaw(t *testing.T) {
-	gzDir, rawDir := t.TempDir(), t.TempDir()
-	if err := WriteIDXFixture(gzDir, 30, 12, 5, true); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteIDXFixture(rawDir, 30, 12, 5, false); err != nil {
-		t.Fatal(err)
-	}
+	gzDir, rawDir := loaderstest.Copy(t, "idx", "gz"), loaderstest.Copy(t, "idx", "raw")
 	if _, err := os.Stat(filepath.Join(gzDir, "train-images-idx3-ubyte.gz")); err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func TestIDXFixtureGzipAndRaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, sp := range []*Split{gz, raw} {
-		if sp.Train.Len() != 30 || sp.Test.Len() != 12 || !slices.Equal(sp.Train.Shape, []int{28, 28, 1}) || sp.Train.NumClasses != 10 {
+		if sp.Train.Len() != 20 || sp.Test.Len() != 10 || !slices.Equal(sp.Train.Shape, []int{28, 28, 1}) || sp.Train.NumClasses != 10 {
 			t.Fatalf("got %d/%d examples of shape %v", sp.Train.Len(), sp.Test.Len(), sp.Train.Shape)
 		}
 		if err := sp.Train.Validate(); err != nil {
@@ -51,19 +52,20 @@ func TestIDXFixtureGzipAndRaw(t *testing.T) {
 	if sp := gz; sp.Train.Name != "mnist/train" || sp.Test.Name != "mnist/test" || !slices.Equal(sp.ClassNames, MNISTClasses) {
 		t.Errorf("names %q %q %v", sp.Train.Name, sp.Test.Name, sp.ClassNames)
 	}
-	if !slices.Equal(gz.Train.Images, raw.Train.Images) || !slices.Equal(gz.Test.Images, raw.Test.Images) {
+	if !slices.Equal(floats(gz.Train), floats(raw.Train)) || !slices.Equal(floats(gz.Test), floats(raw.Test)) {
 		t.Error("gzipped and raw fixtures load differently")
 	}
 	// Pixel values against the raw file.
 	b := mustRead(t, filepath.Join(rawDir, "train-images-idx3-ubyte"))
-	for i := range 30 * 784 {
-		if gz.Train.Images[i] != px(b[16+i]) {
-			t.Fatalf("train value %d = %v, want %v", i, gz.Train.Images[i], px(b[16+i]))
+	gzTrain := floats(gz.Train)
+	for i := range 20 * 784 {
+		if gzTrain[i] != px(b[16+i]) {
+			t.Fatalf("train value %d = %v, want %v", i, gzTrain[i], px(b[16+i]))
 		}
 	}
 	// Gzipped content under the plain name is detected by its magic.
 	os.Rename(filepath.Join(gzDir, "t10k-images-idx3-ubyte.gz"), filepath.Join(gzDir, "t10k-images-idx3-ubyte"))
-	if sp, err := LoadMNIST(gzDir); err != nil || !slices.Equal(sp.Test.Images, raw.Test.Images) {
+	if sp, err := LoadMNIST(gzDir); err != nil || !slices.Equal(floats(sp.Test), floats(raw.Test)) {
 		t.Errorf("gzip content under plain name: %v", err)
 	}
 	// And raw content under a .gz name.
@@ -77,14 +79,14 @@ func TestIDXFixtureGzipAndRaw(t *testing.T) {
 // 200 and (5, 3) = 9; labels are 7, 0, 9.
 func writeIDX(t *testing.T, dir string, gz bool) {
 	t.Helper()
-	img := idxImagesBytes(3, 28, 28)
+	img := loaderstest.IDXImages(3, 28, 28)
 	img[16+784+3*28+5] = 200
 	img[16+784+5*28+3] = 9
-	lbl := idxLabelsBytes(3)
+	lbl := loaderstest.IDXLabels(3)
 	copy(lbl[8:], []byte{7, 0, 9})
 	sfx := ""
 	if gz {
-		img, lbl, sfx = gzipBytes(img), gzipBytes(lbl), ".gz"
+		img, lbl, sfx = loaderstest.Gzip(img), loaderstest.Gzip(lbl), ".gz"
 	}
 	for _, base := range []string{IDXTrainImages, IDXTestImages} {
 		mustWrite(t, filepath.Join(dir, base+sfx), img)
@@ -109,23 +111,21 @@ func TestIDXKnownPixel(t *testing.T) {
 		checkPixel(t, "(3,5)", ex[3*28+5], 200)
 		checkPixel(t, "(5,3)", ex[5*28+3], 9)
 		checkPixel(t, "(0,0)", ex[0], 0)
-		if sp.Train.Images[784+3*28+5] != 200.0/255 {
+		if floats(sp.Train)[784+3*28+5] != 200.0/255 {
 			t.Error("Images[784+3*28+5] != 200/255")
 		}
 	}
 }
 
 func TestIDXErrors(t *testing.T) {
-	// setup writes a raw or gzipped fixture of 5 train images and returns
+	// setup copies the raw or gzipped fixture (20 train images) and returns
 	// the folder and the path of the train image and label files.
 	setup := func(t *testing.T, gz bool) (dir, imgPath, lblPath string) {
-		dir = t.TempDir()
-		if err := WriteIDXFixture(dir, 5, 3, 1, gz); err != nil {
-			t.Fatal(err)
-		}
 		sfx := ""
 		if gz {
-			sfx = ".gz"
+			dir, sfx = loaderstest.Copy(t, "idx", "gz"), ".gz"
+		} else {
+			dir = loaderstest.Copy(t, "idx", "raw")
 		}
 		return dir, filepath.Join(dir, IDXTrainImages+sfx), filepath.Join(dir, IDXTrainLabels+sfx)
 	}
@@ -133,20 +133,23 @@ func TestIDXErrors(t *testing.T) {
 	rewrite := func(t *testing.T, path string, gz bool, f func([]byte) []byte) {
 		b := mustRead(t, path)
 		if gz {
-			var err error
-			if b, err = maybeGunzip("test", path, b); err != nil {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err = io.ReadAll(zr); err != nil {
 				t.Fatal(err)
 			}
 		}
 		b = f(slices.Clone(b))
 		if gz {
-			b = gzipBytes(b)
+			b = loaderstest.Gzip(b)
 		}
 		mustWrite(t, path, b)
 	}
 	for _, gz := range []bool{false, true} {
 		name := fmt.Sprintf("gz=%v/", gz)
-		for _, size := range []int{0, 3, 10, 16, 16 + 784, 16 + 4*784 + 100, 16 + 5*784 - 1} {
+		for _, size := range []int{0, 3, 10, 16, 16 + 784, 16 + 4*784 + 100, 16 + 20*784 - 1} {
 			t.Run(fmt.Sprintf("%simages truncated to %d", name, size), func(t *testing.T) {
 				dir, ip, _ := setup(t, gz)
 				rewrite(t, ip, gz, func(b []byte) []byte { return b[:size] })
@@ -156,7 +159,7 @@ func TestIDXErrors(t *testing.T) {
 					wantFormatErr(t, err, "idx: "+ip+": truncated:", fmt.Sprintf("%d bytes", size), "16-byte header")
 				default:
 					have := (size - 16) / 784
-					msg := fmt.Sprintf("truncated: header says 5 images of 28x28, file holds %d", have)
+					msg := fmt.Sprintf("truncated: header says 20 images of 28x28, file holds %d", have)
 					if part := (size - 16) % 784; part != 0 {
 						msg += fmt.Sprintf(" and %d of 784 bytes of the next", part)
 					}
@@ -178,13 +181,14 @@ func TestIDXErrors(t *testing.T) {
 				if size < 8 {
 					wantFormatErr(t, err, lp, "truncated", "8-byte header")
 				} else {
-					wantFormatErr(t, err, lp, fmt.Sprintf("truncated: header says 5 labels, file holds %d", size-8))
+					wantFormatErr(t, err, lp, fmt.Sprintf("truncated: header says 20 labels, file holds %d", size-8))
 				}
 			})
 		}
 		t.Run(name+"wrong image magic", func(t *testing.T) {
 			dir, ip, _ := setup(t, gz)
-			rewrite(t, ip, gz, func(b []byte) []byte { binary.BigEndian.PutUint32(b, 0x801); return b })
+			bad := mustRead(t, loaderstest.Path("corrupt", "idx", "train-images-idx3-ubyte.badmagic"))
+			rewrite(t, ip, gz, func([]byte) []byte { return bad })
 			_, err := LoadMNIST(dir)
 			wantFormatErr(t, err, ip, "magic 0x00000801, want 0x00000803")
 		})
@@ -205,9 +209,9 @@ func TestIDXErrors(t *testing.T) {
 		})
 		t.Run(name+"wrong size", func(t *testing.T) {
 			dir, ip, _ := setup(t, gz)
-			b := idxImagesBytes(5, 27, 28)
+			b := loaderstest.IDXImages(20, 27, 28)
 			if gz {
-				b = gzipBytes(b)
+				b = loaderstest.Gzip(b)
 			}
 			mustWrite(t, ip, b)
 			_, err := LoadMNIST(dir)
@@ -221,9 +225,9 @@ func TestIDXErrors(t *testing.T) {
 		})
 		t.Run(name+"count mismatch", func(t *testing.T) {
 			dir, ip, lp := setup(t, gz)
-			rewrite(t, lp, gz, func([]byte) []byte { return idxLabelsBytes(4) })
+			rewrite(t, lp, gz, func([]byte) []byte { return loaderstest.IDXLabels(4) })
 			_, err := LoadMNIST(dir)
-			wantFormatErr(t, err, lp, "4 labels", ip, "holds 5 images")
+			wantFormatErr(t, err, lp, "4 labels", ip, "holds 20 images")
 		})
 		t.Run(name+"missing", func(t *testing.T) {
 			dir, _, lp := setup(t, gz)
@@ -235,7 +239,7 @@ func TestIDXErrors(t *testing.T) {
 	t.Run("corrupt gzip", func(t *testing.T) {
 		dir, ip, _ := setup(t, true)
 		b := mustRead(t, ip)
-		mustWrite(t, ip, b[:len(b)/2])
+		mustWrite(t, ip, mustRead(t, loaderstest.Path("corrupt", "idx", "train-images-idx3-ubyte.truncated.gz")))
 		_, err := LoadMNIST(dir)
 		wantFormatErr(t, err, ip, "truncated gzip stream")
 		b[len(b)-3] ^= 0xff // CRC/size trailer
@@ -244,15 +248,16 @@ func TestIDXErrors(t *testing.T) {
 		wantFormatErr(t, err, ip, "gzip")
 	})
 	t.Run("zero images", func(t *testing.T) {
-		_, _, _, _, err := parseIDXImages("idx", "mem", idxImagesBytes(0, 28, 28), 28, 28)
+		b := loaderstest.IDXImages(0, 28, 28)
+		_, _, _, err := idxImagesHeader("idx", "mem", b, uint64(len(b)), false, 28, 28)
 		wantFormatErr(t, err, "mem", "0 images")
 	})
 	t.Run("huge header", func(t *testing.T) {
-		b := idxImagesBytes(0, 0, 0)
+		b := loaderstest.IDXImages(0, 0, 0)
 		binary.BigEndian.PutUint32(b[4:], 0xffffffff)
 		binary.BigEndian.PutUint32(b[8:], 0xffffffff)
 		binary.BigEndian.PutUint32(b[12:], 0xffffffff)
-		_, _, _, _, err := parseIDXImages("idx", "mem", b, 0, 0)
+		_, _, _, err := idxImagesHeader("idx", "mem", b, uint64(len(b)), false, 0, 0)
 		wantFormatErr(t, err, "mem", "truncated: header says 4294967295 images of 4294967295x4294967295, file holds 0")
 	})
 	t.Run("missing folder", func(t *testing.T) {

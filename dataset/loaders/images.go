@@ -35,47 +35,84 @@ func isImageName(name string) bool {
 	return false
 }
 
+// imageSpec says how decoded images become examples: width x height RGB,
+// either required (resize false; hint, if any, is added to a size error)
+// or reached by resizing.
+type imageSpec struct {
+	width, height int
+	resize        bool
+	hint          string
+}
+
 // decodeImage decodes one PNG or JPEG file held in data, checks that it is
-// width x height, and writes it to dst as HWC RGB float32 pixel/255.
+// width x height, and writes it to dst as HWC RGB pixels.
 // Grey, palette, 16-bit, CMYK and alpha images are converted to RGB (grey is
 // replicated, alpha is dropped). rec is the image's index in its split.
-func decodeImage(format, file string, rec int, data []byte, width, height int, dst []float32) (err error) {
+func decodeImage(format, file string, rec int, data []byte, width, height int, dst []uint8) error {
+	return decodeImageSpec(format, file, rec, data, imageSpec{width: width, height: height}, dst)
+}
+
+// decodeImageSpec is decodeImage for an imageSpec: with spec.resize, an
+// image of any size is resized to spec's (see resizeBilinear).
+func decodeImageSpec(format, file string, rec int, data []byte, spec imageSpec, dst []uint8) (err error) {
 	defer func() {
 		if r := recover(); r != nil { // a decoder bug must not take the process down
 			err = &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("cannot decode image: decoder panicked: %v", r)}
 		}
 	}()
+	width, height := spec.width, spec.height
 	cfg, kind, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: "cannot decode image", Err: err}
 	}
-	if cfg.Width != width || cfg.Height != height {
-		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("%s image is %dx%d, want %dx%d", kind, cfg.Width, cfg.Height, width, height)}
+	sizeErr := func(w, h int) error {
+		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("%s image is %dx%d, want %dx%d%s", kind, w, h, width, height, spec.hint)}
+	}
+	if !spec.resize && (cfg.Width != width || cfg.Height != height) {
+		return sizeErr(cfg.Width, cfg.Height)
+	}
+	if spec.resize && (cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSide || cfg.Height > maxSide || cfg.Width*cfg.Height > maxPixels) {
+		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("%s image is %dx%d, want sides 1..%d and at most %d pixels", kind, cfg.Width, cfg.Height, maxSide, maxPixels)}
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: "cannot decode " + kind + " image", Err: err}
 	}
-	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
-		return &FormatError{Format: format, File: file, Record: rec, Unit: "image", Msg: fmt.Sprintf("%s image is %dx%d, want %dx%d", kind, b.Dx(), b.Dy(), width, height)}
+	b := img.Bounds()
+	if b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return sizeErr(b.Dx(), b.Dy())
 	}
-	toRGB(img, dst)
+	if b.Dx() == width && b.Dy() == height {
+		toRGB(img, dst)
+		return nil
+	}
+	pix := make([]byte, 3*b.Dx()*b.Dy())
+	toRGB(img, pix)
+	resizeBilinear(dst, height, width, pix, b.Dy(), b.Dx())
 	return nil
 }
 
-// toRGB writes img as HWC RGB float32 values pixel/255 into dst, which holds
-// 3*width*height values.
-func toRGB(img image.Image, dst []float32) {
+// maxSide and maxPixels bound the images accepted for resizing: the
+// decoders allocate the image that the header claims before reading its
+// data, so a small file claiming a huge image would otherwise cost that
+// much memory (64 Mpixels is 256 MiB decoded).
+const (
+	maxSide   = 1 << 14
+	maxPixels = 1 << 26
+)
+
+// toRGB writes img as HWC RGB bytes into dst, which holds 3*width*height
+// values.
+func toRGB(img image.Image, dst []byte) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	lut := &pixelLUT
 	switch m := img.(type) {
 	case *image.RGBA:
 		for y := range h {
 			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
 			out := dst[y*w*3 : (y+1)*w*3]
 			for x := range w {
-				out[3*x], out[3*x+1], out[3*x+2] = lut[row[4*x]], lut[row[4*x+1]], lut[row[4*x+2]]
+				out[3*x], out[3*x+1], out[3*x+2] = row[4*x], row[4*x+1], row[4*x+2]
 			}
 		}
 	case *image.NRGBA:
@@ -83,7 +120,7 @@ func toRGB(img image.Image, dst []float32) {
 			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
 			out := dst[y*w*3 : (y+1)*w*3]
 			for x := range w {
-				out[3*x], out[3*x+1], out[3*x+2] = lut[row[4*x]], lut[row[4*x+1]], lut[row[4*x+2]]
+				out[3*x], out[3*x+1], out[3*x+2] = row[4*x], row[4*x+1], row[4*x+2]
 			}
 		}
 	case *image.Gray:
@@ -91,7 +128,7 @@ func toRGB(img image.Image, dst []float32) {
 			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
 			out := dst[y*w*3 : (y+1)*w*3]
 			for x := range w {
-				v := lut[row[x]]
+				v := row[x]
 				out[3*x], out[3*x+1], out[3*x+2] = v, v, v
 			}
 		}
@@ -101,18 +138,17 @@ func toRGB(img image.Image, dst []float32) {
 			for x := range w {
 				yi := m.YOffset(b.Min.X+x, b.Min.Y+y)
 				ci := m.COffset(b.Min.X+x, b.Min.Y+y)
-				r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-				out[3*x], out[3*x+1], out[3*x+2] = lut[r], lut[g], lut[bl]
+				out[3*x], out[3*x+1], out[3*x+2] = color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
 			}
 		}
 	case *image.Paletted:
-		var pal [256][3]float32
+		var pal [256][3]byte
 		for i, c := range m.Palette {
 			if i == 256 {
 				break
 			}
 			n := color.NRGBAModel.Convert(c).(color.NRGBA)
-			pal[i] = [3]float32{lut[n.R], lut[n.G], lut[n.B]}
+			pal[i] = [3]byte{n.R, n.G, n.B}
 		}
 		for y := range h {
 			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
@@ -127,7 +163,7 @@ func toRGB(img image.Image, dst []float32) {
 			out := dst[y*w*3 : (y+1)*w*3]
 			for x := range w {
 				n := color.NRGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.NRGBA)
-				out[3*x], out[3*x+1], out[3*x+2] = lut[n.R], lut[n.G], lut[n.B]
+				out[3*x], out[3*x+1], out[3*x+2] = n.R, n.G, n.B
 			}
 		}
 	}
@@ -135,14 +171,19 @@ func toRGB(img image.Image, dst []float32) {
 
 // decodeImages reads and decodes the images of jobs, in parallel, into one
 // dataset of Shape [height width 3]. On failure it returns the error of the
-// first failing image in job order.
-func decodeImages(format, name string, jobs []imageJob, width, height, numClasses int) (*dataset.Dataset, error) {
+// first failing image in job order. folder names the images in the error
+// of a budget refusal.
+func decodeImages(format, name string, jobs []imageJob, spec imageSpec, numClasses int, b *budget, folder string) (*dataset.Dataset, error) {
+	width, height := spec.width, spec.height
 	size := width * height * 3
+	if err := b.check(format, folder, int64(len(jobs))*int64(size), 1); err != nil {
+		return nil, err
+	}
 	ds := &dataset.Dataset{
 		Name:       name,
 		Shape:      []int{height, width, 3},
 		NumClasses: numClasses,
-		Images:     make([]float32, len(jobs)*size),
+		Pixels:     make([]uint8, len(jobs)*size),
 		Labels:     make([]int32, len(jobs)),
 	}
 	errs := make([]error, len(jobs))
@@ -162,7 +203,7 @@ func decodeImages(format, name string, jobs []imageJob, width, height, numClasse
 				ds.Labels[i] = j.label
 				data, err := os.ReadFile(j.path)
 				if err == nil {
-					err = decodeImage(format, j.path, i, data, width, height, ds.Images[i*size:(i+1)*size])
+					err = decodeImageSpec(format, j.path, i, data, spec, ds.Pixels[i*size:(i+1)*size])
 				} else {
 					err = openErr(format, j.path, err)
 					if fe, ok := err.(*FormatError); ok {
@@ -226,7 +267,7 @@ func subfolders(format, dir string) ([]string, error) {
 // loadImageFolder reads root/<class>/<image>. With classes nil, the classes
 // are root's subfolders in sorted order; otherwise root's subfolders must be
 // exactly classes, whose order gives the class indices.
-func loadImageFolder(format, name, root string, width, height int, classes []string) (*dataset.Dataset, []string, error) {
+func loadImageFolder(format, name, root string, width, height int, classes []string, b *budget) (*dataset.Dataset, []string, error) {
 	found, err := subfolders(format, root)
 	if err != nil {
 		return nil, nil, err
@@ -268,21 +309,11 @@ func loadImageFolder(format, name, root string, width, height int, classes []str
 			jobs = append(jobs, imageJob{path: f, label: int32(ci)})
 		}
 	}
-	ds, err := decodeImages(format, name, jobs, width, height, len(classes))
+	ds, err := decodeImages(format, name, jobs, imageSpec{width: width, height: height}, len(classes), b, root)
 	if err != nil {
 		return nil, nil, err
 	}
 	return ds, classes, nil
-}
-
-// LoadImageFolder reads an image-folder dataset root/<class>/<image> of
-// width x height PNG or JPEG images (other files are ignored) into a dataset
-// named name with Shape [height width 3]. With classes nil, the class index
-// is the position of the class folder in sorted order; otherwise the
-// subfolders must be exactly classes, in whose order the classes are
-// numbered. It returns the dataset and its class names.
-func LoadImageFolder(name, root string, width, height int, classes []string) (*dataset.Dataset, []string, error) {
-	return loadImageFolder("imagefolder", name, root, width, height, classes)
 }
 
 // LoadCINIC10 reads CINIC-10 from dir (the folder holding train/, valid/
@@ -290,20 +321,22 @@ func LoadImageFolder(name, root string, width, height int, classes []string) (*d
 // index is the position of the class folder name in sorted order, taken
 // from train/; test/ must have the same classes, 10 of them. Grey PNGs are
 // converted to RGB. valid/ is not read: use LoadCINIC10Valid.
-func LoadCINIC10(dir string) (*Split, error) {
+func LoadCINIC10(dir string) (*Split, error) { return loadCINIC10(dir, newBudget(nil)) }
+
+func loadCINIC10(dir string, b *budget) (*Split, error) {
 	classes, err := cinicClasses(dir)
 	if err != nil {
 		return nil, err
 	}
-	tr, _, err := loadImageFolder("cinic10", "cinic10/train", filepath.Join(dir, "train"), 32, 32, classes)
+	tr, _, err := loadImageFolder("cinic10", "cinic10/train", filepath.Join(dir, "train"), 32, 32, classes, b)
 	if err != nil {
 		return nil, err
 	}
-	te, _, err := loadImageFolder("cinic10", "cinic10/test", filepath.Join(dir, "test"), 32, 32, classes)
+	te, _, err := loadImageFolder("cinic10", "cinic10/test", filepath.Join(dir, "test"), 32, 32, classes, b)
 	if err != nil {
 		return nil, err
 	}
-	return &Split{Train: tr, Test: te, ClassNames: classes}, nil
+	return newSplit(tr, te, classes), nil
 }
 
 // LoadCINIC10Valid reads the valid/ split of CINIC-10 from dir, with the
@@ -313,7 +346,7 @@ func LoadCINIC10Valid(dir string) (*dataset.Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, _, err := loadImageFolder("cinic10", "cinic10/valid", filepath.Join(dir, "valid"), 32, 32, classes)
+	ds, _, err := loadImageFolder("cinic10", "cinic10/valid", filepath.Join(dir, "valid"), 32, 32, classes, newBudget(nil))
 	return ds, err
 }
 

@@ -178,7 +178,7 @@ func TestToRGBConversions(t *testing.T) {
 	for name, img := range map[string]image.Image{"nrgba": nrgba, "paletted": pal, "gray16": g16} {
 		p := filepath.Join(dir, name+".png")
 		writePNG(t, p, img)
-		dst := make([]float32, 4*3*3)
+		dst := make([]uint8, 4*3*3)
 		if err := decodeImage("test", p, 0, mustRead(t, p), 4, 3, dst); err != nil {
 			t.Fatal(err)
 		}
@@ -187,16 +187,16 @@ func TestToRGBConversions(t *testing.T) {
 			want = [3]byte{200, 200, 200}
 		}
 		for c := range 3 {
-			checkPixel(t, fmt.Sprintf("%s (1,2,%d)", name, c), dst[(1*4+2)*3+c], want[c])
+			checkPixel(t, fmt.Sprintf("%s (1,2,%d)", name, c), px(dst[(1*4+2)*3+c]), want[c])
 		}
 	}
 	// A sub-image (bounds not at the origin) converts from its own origin.
 	rgba := rgbImage(6, 6, func(x, y int) (uint8, uint8, uint8) { return uint8(x), uint8(y), 9 })
 	sub := rgba.SubImage(image.Rect(2, 3, 6, 6))
-	dst := make([]float32, 4*3*3)
+	dst := make([]byte, 4*3*3)
 	toRGB(sub, dst)
-	checkPixel(t, "sub R(1,2)", dst[(1*4+2)*3], 4)
-	checkPixel(t, "sub G(1,2)", dst[(1*4+2)*3+1], 4)
+	checkPixel(t, "sub R(1,2)", px(dst[(1*4+2)*3]), 4)
+	checkPixel(t, "sub G(1,2)", px(dst[(1*4+2)*3+1]), 4)
 }
 
 // tinyWnids are 200 fake WordNet ids, listed in wnids.txt in this (not

@@ -49,6 +49,8 @@ func LabelNoise(ds *dataset.Dataset, p float64, seed uint64) (*dataset.Dataset, 
 		Name:       ds.Name + "/noise-p" + strconv.FormatFloat(p, 'g', -1, 64) + "-s" + strconv.FormatUint(seed, 10),
 		Shape:      slices.Clone(ds.Shape),
 		NumClasses: ds.NumClasses,
+		ClassNames: ds.ClassNames,
+		Pixels:     slices.Clone(ds.Pixels),
 		Images:     slices.Clone(ds.Images),
 		Labels:     slices.Clone(ds.Labels),
 	}

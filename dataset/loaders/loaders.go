@@ -6,10 +6,13 @@
 //   - STL-10 binary version (stl10_binary, the labelled train and test sets),
 //   - CINIC-10 (PNG image folders),
 //   - Tiny-ImageNet-200 (JPEG image folders; val is the test split),
-//   - IDX files (MNIST, Fashion-MNIST), gzipped or not.
+//   - IDX files (MNIST, Fashion-MNIST), gzipped or not,
+//   - a user's image folders (imagefolder: train/<class>/ and test/<class>/
+//     of PNG or JPEG files, any class count and image size, or resized).
 //
-// Every loader stores images as float32 pixel/255 in [0, 1], in HWC order
-// (channels last), the layout the SavedModels take, and labels as class
+// Every loader stores images as bytes (dataset.Dataset.Pixels) in HWC
+// order (channels last), the layout the SavedModels take, which
+// AppendFloat32s reads as float32 pixel/255 in [0, 1], and labels as class
 // indices from 0. Loaders check the input strictly: a missing or truncated
 // file, a wrong magic number, wrong image dimensions, an out-of-range label,
 // an unknown class id or an empty class folder gives a *FormatError that
@@ -17,13 +20,22 @@
 // Load also refuses a training set in which a class has no example. No
 // loader panics on bad input.
 //
+// Memory is bounded by what an input really holds: every size comes from
+// the files' sizes (stat) or from the bytes a gzip stream really inflates
+// to (counted by a first pass that keeps nothing, and bounded by deflate's
+// 1032:1 ratio before it starts), never from a count a header claims; the
+// checks that can be made without the pixels (sizes, headers against each
+// other, labels) are made before the images are allocated; files hold at
+// most the records of the published dataset; and the images of a split
+// must fit in Config.MaxBytes (by default the machine's memory). A refused
+// input thus costs a few read buffers, whatever its claimed or real size.
+//
 // The subsampling variants of the USEFUL paper's experiments are LongTail
 // (exponential class profile, Cao et al. 2019) and LabelNoise (symmetric
 // label noise).
 //
-// WriteCIFAR10Fixture, WriteCIFAR100Fixture, WriteSTL10Fixture,
-// WriteCINIC10Fixture, WriteTinyImageNetFixture and WriteIDXFixture write
-// small random datasets in the on-disk formats for other packages' tests.
+// Test fixtures in these formats are in the repository's testdata/ folder;
+// package loaderstest finds them and writes larger random ones.
 package loaders
 
 import (
@@ -42,12 +54,20 @@ type Split struct {
 	// Train and Test are the two sets; both have the same Shape and
 	// NumClasses.
 	Train, Test *dataset.Dataset
-	// ClassNames has NumClasses entries: the name of each class index.
+	// ClassNames has NumClasses entries: the name of each class index (the
+	// same slice as Train.ClassNames and Test.ClassNames).
 	ClassNames []string
 }
 
+// newSplit returns the split of train and test, both given the class
+// names.
+func newSplit(train, test *dataset.Dataset, names []string) *Split {
+	train.ClassNames, test.ClassNames = names, names
+	return &Split{Train: train, Test: test, ClassNames: names}
+}
+
 // Names lists the dataset names that Load accepts.
-var Names = []string{"cifar10", "cifar100", "cifar100-coarse", "stl10", "cinic10", "tinyimagenet", "mnist", "fashion-mnist"}
+var Names = []string{"cifar10", "cifar100", "cifar100-coarse", "stl10", "cinic10", "tinyimagenet", "mnist", "fashion-mnist", "imagefolder"}
 
 // DefaultDir returns the folder that a dataset is read from when Load is
 // given no folder: /usr/share/datasets/fashion-mnist (Debian package
@@ -59,10 +79,16 @@ func DefaultDir(name string) string {
 	return ""
 }
 
-// Load reads dataset name (one of Names, case-insensitive) from dir. An empty
-// dir means DefaultDir(name). It returns an error wrapping ErrUnknownDataset
-// for a name not in Names, and a *FormatError for bad or missing input.
-func Load(name, dir string) (*Split, error) {
+// Load reads dataset name (one of Names, case-insensitive) from dir with the
+// default Config: LoadWith(name, dir, nil).
+func Load(name, dir string) (*Split, error) { return LoadWith(name, dir, nil) }
+
+// LoadWith reads dataset name (one of Names, case-insensitive) from dir. An
+// empty dir means DefaultDir(name); nil cfg means the zero Config. It
+// returns an error wrapping ErrUnknownDataset for a name not in Names, and a
+// *FormatError for bad or missing input, including an input that holds more
+// than its published format allows or more than cfg.MaxBytes of images.
+func LoadWith(name, dir string, cfg *Config) (*Split, error) {
 	name = strings.ToLower(name)
 	if !slices.Contains(Names, name) {
 		return nil, fmt.Errorf("loaders: %w %q, want one of %s", ErrUnknownDataset, name, strings.Join(Names, ", "))
@@ -73,7 +99,13 @@ func Load(name, dir string) (*Split, error) {
 			return nil, fmt.Errorf("loaders: %s: no data folder given and no default", name)
 		}
 	}
-	sp, err := loadFormat(name, dir)
+	var sp *Split
+	var err error
+	if name == "imagefolder" {
+		sp, err = LoadImageFolder(dir, cfg)
+	} else {
+		sp, err = loadFormat(name, dir, newBudget(cfg))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -83,24 +115,24 @@ func Load(name, dir string) (*Split, error) {
 	return sp, nil
 }
 
-func loadFormat(name, dir string) (*Split, error) {
+func loadFormat(name, dir string, b *budget) (*Split, error) {
 	switch name {
 	case "cifar10":
-		return LoadCIFAR10(dir)
+		return loadCIFAR10(dir, b)
 	case "cifar100":
-		return LoadCIFAR100(dir, false)
+		return loadCIFAR100(dir, false, b)
 	case "cifar100-coarse":
-		return LoadCIFAR100(dir, true)
+		return loadCIFAR100(dir, true, b)
 	case "stl10":
-		return LoadSTL10(dir)
+		return loadSTL10(dir, b)
 	case "cinic10":
-		return LoadCINIC10(dir)
+		return loadCINIC10(dir, b)
 	case "tinyimagenet":
-		return LoadTinyImageNet(dir)
+		return loadTinyImageNet(dir, b)
 	case "mnist":
-		return LoadMNIST(dir)
+		return loadMNIST(dir, b)
 	default: // "fashion-mnist"
-		return LoadFashionMNIST(dir)
+		return loadFashionMNIST(dir, b)
 	}
 }
 
@@ -161,16 +193,9 @@ func trainLabelFiles(name, dir string) string {
 		d, _ := resolveDir(name, dir, "wnids.txt", "tiny-imagenet-200")
 		return filepath.Join(d, "train")
 	}
-	return filepath.Join(dir, "train") // cinic10
+	// cinic10, imagefolder
+	return filepath.Join(dir, "train")
 }
-
-// pixelLUT maps a byte to its float32 value byte/255.
-var pixelLUT = func() (t [256]float32) {
-	for i := range t {
-		t[i] = float32(i) / 255
-	}
-	return t
-}()
 
 // resolveDir returns dir, or dir/sub when dir lacks probe but dir/sub has it
 // (the folder that the dataset's archive unpacks to), so a loader may be
@@ -230,17 +255,4 @@ func statSize(format, path string) (int64, error) {
 		return 0, ferr(format, path, "not a regular file")
 	}
 	return fi.Size(), nil
-}
-
-// readExact reads the whole of path and checks that it still has the size
-// that statSize saw.
-func readExact(format, path string, size int64) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, openErr(format, path, err)
-	}
-	if int64(len(data)) != size {
-		return nil, fmt.Errorf("%s: %s: file changed while reading: %d bytes, was %d", format, path, len(data), size)
-	}
-	return data, nil
 }

@@ -7,10 +7,12 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 )
 
 func TestNamesAndDefaultDir(t *testing.T) {
-	want := []string{"cifar10", "cifar100", "cifar100-coarse", "stl10", "cinic10", "tinyimagenet", "mnist", "fashion-mnist"}
+	want := []string{"cifar10", "cifar100", "cifar100-coarse", "stl10", "cinic10", "tinyimagenet", "mnist", "fashion-mnist", "imagefolder"}
 	if !slices.Equal(Names, want) {
 		t.Errorf("Names = %v", Names)
 	}
@@ -30,11 +32,8 @@ func TestNamesAndDefaultDir(t *testing.T) {
 	if _, err := Load("cifar10", ""); err == nil || IsFormatError(err) {
 		t.Errorf("cifar10 without folder: %v", err)
 	}
-	dir := t.TempDir()
-	if err := WriteCIFAR10Fixture(dir, 1, 1); err != nil {
-		t.Fatal(err)
-	}
-	if sp, err := Load("CIFAR10", dir); err != nil || sp.Train.Len() != 50 {
+	dir := loaderstest.Path("cifar10")
+	if sp, err := Load("CIFAR10", dir); err != nil || sp.Train.Len() != 100 {
 		t.Errorf("Load(CIFAR10): %v", err)
 	}
 	// A file, not a folder.
@@ -100,7 +99,7 @@ func TestFashionMNISTReal(t *testing.T) {
 		t.Errorf("first labels %d, %v", sp.Train.Labels[0], sp.Test.Labels[:10])
 	}
 	var lo, hi float32 = 1, 0
-	for _, v := range sp.Train.Images {
+	for _, v := range floats(sp.Train) {
 		lo, hi = min(lo, v), max(hi, v)
 	}
 	if lo != 0 || hi != 1 {
@@ -108,36 +107,35 @@ func TestFashionMNISTReal(t *testing.T) {
 	}
 }
 
-func BenchmarkLoadCIFAR10(b *testing.B) {
-	dir := b.TempDir()
-	if err := WriteCIFAR10Fixture(dir, 1000, 1); err != nil { // 50000 + 10000
-		b.Fatal(err)
+// TestLoadRefusesEmptyTrainingClass: Load refuses a training set in which a
+// class has no example, naming the label file and the class; a test set
+// without a class is accepted.
+func TestLoadRefusesEmptyTrainingClass(t *testing.T) {
+	dir := loaderstest.Copy(t, "idx", "raw")
+	// Test labels 0..4 only.
+	tp := filepath.Join(dir, IDXTestLabels)
+	tb := mustRead(t, tp)
+	for i := 8; i < len(tb); i++ {
+		tb[i] %= 5
 	}
-	for b.Loop() {
-		sp, err := LoadCIFAR10(dir)
-		if err != nil || sp.Train.Len() != 50000 {
-			b.Fatal(err)
+	mustWrite(t, tp, tb)
+	if _, err := Load("mnist", dir); err != nil {
+		t.Fatalf("test set without classes 5..9: %v", err)
+	}
+	p := filepath.Join(dir, IDXTrainLabels)
+	b := mustRead(t, p)
+	for i := 8; i < len(b); i++ {
+		if b[i] == 4 || b[i] == 6 {
+			b[i] = 0
 		}
 	}
-}
-
-func BenchmarkLoadIDX(b *testing.B) {
-	for _, gz := range []bool{false, true} {
-		name := "raw"
-		if gz {
-			name = "gz"
-		}
-		b.Run(name, func(b *testing.B) {
-			dir := b.TempDir()
-			if err := WriteIDXFixture(dir, 60000, 10000, 1, gz); err != nil {
-				b.Fatal(err)
-			}
-			for b.Loop() {
-				sp, err := LoadMNIST(dir)
-				if err != nil || sp.Train.Len() != 60000 {
-					b.Fatal(err)
-				}
-			}
-		})
+	mustWrite(t, p, b)
+	_, err := Load("mnist", dir)
+	fe := wantFormatErr(t, err, p, "classes 4 (4), 6 (6) have no training examples")
+	if fe.Record != -1 {
+		t.Errorf("Record %d, want -1", fe.Record)
+	}
+	if _, err := LoadMNIST(dir); err != nil { // the format loaders do not check
+		t.Errorf("LoadMNIST: %v", err)
 	}
 }

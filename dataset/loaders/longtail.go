@@ -84,11 +84,20 @@ func subset(ds *dataset.Dataset, keep []int, name string) *dataset.Dataset {
 		Name:       name,
 		Shape:      append([]int(nil), ds.Shape...),
 		NumClasses: ds.NumClasses,
-		Images:     make([]float32, len(keep)*size),
+		ClassNames: ds.ClassNames,
 		Labels:     make([]int32, len(keep)),
 	}
+	if ds.Pixels != nil {
+		out.Pixels = make([]uint8, len(keep)*size)
+	} else {
+		out.Images = make([]float32, len(keep)*size)
+	}
 	for j, i := range keep {
-		copy(out.Images[j*size:(j+1)*size], ds.Images[i*size:(i+1)*size])
+		if ds.Pixels != nil {
+			copy(out.Pixels[j*size:(j+1)*size], ds.Pixels[i*size:(i+1)*size])
+		} else {
+			copy(out.Images[j*size:(j+1)*size], ds.Images[i*size:(i+1)*size])
+		}
 		out.Labels[j] = ds.Labels[i]
 	}
 	return out

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
 )
 
 const stlImg = 3 * 96 * 96
@@ -22,7 +24,7 @@ func writeSTL10(t *testing.T, dir string, n, m int) {
 		n     int
 	}{{"train", n}, {"test", m}} {
 		x := make([]byte, s.n*stlImg)
-		fillRandom(rng, x)
+		loaderstest.FillRandom(rng, x)
 		y := make([]byte, s.n)
 		for i := range s.n {
 			y[i] = byte(1 + i%10)

@@ -96,7 +96,9 @@ func parseValAnnotations(file string, data []byte, class map[string]int) (names 
 // val/val_annotations.txt (in its line order). Images are 64x64; grey JPEGs
 // are converted to RGB. The unlabelled test/ folder is ignored. ClassNames
 // are the wnids.
-func LoadTinyImageNet(dir string) (*Split, error) {
+func LoadTinyImageNet(dir string) (*Split, error) { return loadTinyImageNet(dir, newBudget(nil)) }
+
+func loadTinyImageNet(dir string, b *budget) (*Split, error) {
 	const format = "tinyimagenet"
 	dir, err := resolveDir(format, dir, "wnids.txt", "tiny-imagenet-200")
 	if err != nil {
@@ -131,7 +133,7 @@ func LoadTinyImageNet(dir string) (*Split, error) {
 			jobs = append(jobs, imageJob{path: f, label: int32(i)})
 		}
 	}
-	train, err := decodeImages(format, format+"/train", jobs, tinySide, tinySide, len(wnids))
+	train, err := decodeImages(format, format+"/train", jobs, imageSpec{width: tinySide, height: tinySide}, len(wnids), b, trainDir)
 	if err != nil {
 		return nil, err
 	}
@@ -150,8 +152,8 @@ func LoadTinyImageNet(dir string) (*Split, error) {
 		jobs = append(jobs, imageJob{path: filepath.Join(dir, "val", "images", n), label: labels[i]})
 	}
 	var test *dataset.Dataset
-	if test, err = decodeImages(format, format+"/test", jobs, tinySide, tinySide, len(wnids)); err != nil {
+	if test, err = decodeImages(format, format+"/test", jobs, imageSpec{width: tinySide, height: tinySide}, len(wnids), b, filepath.Join(dir, "val", "images")); err != nil {
 		return nil, err
 	}
-	return &Split{Train: train, Test: test, ClassNames: wnids}, nil
+	return newSplit(train, test, wnids), nil
 }

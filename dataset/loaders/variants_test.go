@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/useful-pipeline/useful-pipeline/dataset/loaders/loaderstest"
+
 	"github.com/useful-pipeline/useful-pipeline/dataset"
 )
 
@@ -116,19 +118,15 @@ func TestLongTail(t *testing.T) {
 }
 
 func TestLongTailCIFARFixture(t *testing.T) {
-	dir := t.TempDir()
-	if err := WriteCIFAR10Fixture(dir, 10, 1); err != nil {
-		t.Fatal(err)
-	}
-	sp, err := LoadCIFAR10(dir)
+	sp, err := LoadCIFAR10(loaderstest.Path("cifar10"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	lt, err := LongTail(sp.Train, 10) // 50 per class
+	lt, err := LongTail(sp.Train, 10) // 10 per class
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := LongTailCounts(50, 10, 10)
+	want, _ := LongTailCounts(10, 10, 10)
 	for c, idx := range lt.ClassIndices() {
 		if len(idx) != want[c] {
 			t.Errorf("class %d: %d examples, want %d", c, len(idx), want[c])
