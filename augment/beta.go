@@ -5,7 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/useful-pipeline/useful-pipeline/augment/mixup"
+	"github.com/useful-pipeline/useful-pipeline/sampler/mixup"
 )
 
 // Gamma draws from the Gamma(shape, 1) distribution (see mixup.Gamma:

@@ -5,7 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/useful-pipeline/useful-pipeline/augment/mixup"
+	"github.com/useful-pipeline/useful-pipeline/sampler/mixup"
 )
 
 // MixUp mixes a batch of n examples of size values each (Zhang et al., 2018,

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 
-	"github.com/useful-pipeline/useful-pipeline/augment/mixup"
+	"github.com/useful-pipeline/useful-pipeline/sampler/mixup"
 )
 
 // Batch is a group of consecutive examples of an epoch, ready for a training

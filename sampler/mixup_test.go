@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/useful-pipeline/useful-pipeline/augment/mixup"
+	"github.com/useful-pipeline/useful-pipeline/sampler/mixup"
 )
 
 // TestMixUpBatches: with MixUpAlpha set, each batch is the batch of the
