@@ -141,6 +141,10 @@ type ToyMetrics struct {
 	// reaches half its final value) at which
 	// S_e - S_d (SAM) < G_e - G_d (GD), at the main beta_d.
 	EarlyGapShare *float64 `json:"early_gap_share,omitempty"`
+	// TakeOff is, per method's baseline at the main beta_d, the iteration
+	// at which its fast-feature alignment (G_e, S_e) reaches half its final
+	// value (Fig. 3: GD's takes off before SAM's).
+	TakeOff map[string]int `json:"take_off,omitempty"`
 }
 
 // PrecRec is the precision and recall of one method's slow cluster.
@@ -188,8 +192,9 @@ type RunSummary struct {
 }
 
 // ToySummary is the toy's per-method slow-cluster precision and recall
-// over seeds.
+// and fast-feature take-off iteration over seeds.
 type ToySummary struct {
 	Precision map[string]Stat `json:"slow_cluster_precision"`
 	Recall    map[string]Stat `json:"slow_cluster_recall"`
+	TakeOff   map[string]Stat `json:"take_off"`
 }

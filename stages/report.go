@@ -339,6 +339,23 @@ func (e *Env) reportPlots(md *strings.Builder, met *rundir.Metrics, curves map[s
 		if len(series) == 0 {
 			continue
 		}
+		if bi == 0 && met.Toy != nil {
+			met.Toy.TakeOff = map[string]int{}
+			for _, run := range o.Runs() {
+				if !run.Useful && run.BetaD == b {
+					fe := make([]float64, len(curves[run.ID]))
+					for i, s := range curves[run.ID] {
+						fe[i] = s.Features["G_e"]
+					}
+					met.Toy.TakeOff[run.Method] = takeOff(fe)
+				}
+			}
+			var parts []string
+			for _, m := range o.Methods {
+				parts = append(parts, fmt.Sprintf("%s_e of %s at iteration %d", map[bool]string{true: "S", false: "G"}[m == "sam"], displayName(m, true), met.Toy.TakeOff[m]))
+			}
+			fmt.Fprintf(md, "Take-off of the fast feature (the first iteration at which it reaches half its final alignment): %s.\n\n", strings.Join(parts, ", "))
+		}
 		fp := e.Dir.Plot(fmt.Sprintf("toy_features_beta_d_%g", b))
 		if err := plots.Lines(fp.Path(), fmt.Sprintf("Feature learning, beta_d = %g", b), "iteration", "max_j <w_j, v>", series); err != nil {
 			return nil, err
@@ -349,13 +366,8 @@ func (e *Env) reportPlots(md *strings.Builder, met *rundir.Metrics, curves map[s
 			// The early phase is [1, T0] with T0 the first iteration at which
 			// GD's G_e reaches half its final value (the fast feature's take-off).
 			early := min(len(gd), len(sd))
-			if ge := geOf(curves, o, b); len(ge) > 0 {
-				for i, v := range ge {
-					if v >= ge[len(ge)-1]/2 {
-						early = min(early, i+1)
-						break
-					}
-				}
+			if t := takeOff(geOf(curves, o, b)); t > 0 {
+				early = min(early, t)
 			}
 			smaller := 0
 			for i := 0; i < early; i++ {
@@ -380,13 +392,31 @@ func (e *Env) reportPlots(md *strings.Builder, met *rundir.Metrics, curves map[s
 	if met.Toy != nil {
 		fmt.Fprintf(md, "toy_cnn: J = %d filters, W0 ~ N(0, %g^2) (see docs/DESIGN.md for the choice), logistic loss, full-batch GD lr %g without momentum, SAM rho %g, %d iterations.\n",
 			filters, met.Toy.InitStd, o.LR, o.Rho, o.Epochs)
-		stats := map[string]rundir.Stat{}
+		stats, take := map[string]rundir.Stat{}, map[string]rundir.Stat{}
 		for _, r := range met.Runs {
 			stats[r.ID] = rundir.Stat{Mean: r.TestAccuracyPct, N: 1}
 		}
-		writeToyComparisons(md, o, stats)
+		for m, t := range met.Toy.TakeOff {
+			take[m] = rundir.Stat{Mean: float64(t), N: 1}
+		}
+		writeToyComparisons(md, o, stats, take)
 	}
 	return arts, nil
+}
+
+// takeOff returns the first iteration (1-based) at which a feature's
+// alignment curve reaches half its final value (0 if the curve is empty
+// or never positive): when the feature is learned, as Fig. 3 shows it.
+func takeOff(curve []float64) int {
+	if len(curve) == 0 || !(curve[len(curve)-1] > 0) {
+		return 0
+	}
+	for i, v := range curve {
+		if v >= curve[len(curve)-1]/2 {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // geOf returns GD's G_e curve of the baseline at beta_d b.

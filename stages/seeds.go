@@ -73,7 +73,7 @@ func Summarize(runs []rundir.RunMetrics) []rundir.RunSummary {
 // spread (Compare). Each seed's own report stays in its folder.
 func CombineSeeds(top *rundir.Dir, o *options.Options, seedDirs []*rundir.Dir) error {
 	met := rundir.Metrics{Dataset: o.Dataset, Model: o.Model, Seeds: o.Seeds, Epochs: o.Epochs}
-	prec, rec := map[string][]float64{}, map[string][]float64{}
+	prec, rec, take := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
 	for _, d := range seedDirs {
 		m, err := d.Metrics().Read()
 		if err != nil {
@@ -85,14 +85,20 @@ func CombineSeeds(top *rundir.Dir, o *options.Options, seedDirs []*rundir.Dir) e
 				prec[method] = append(prec[method], pr.Precision)
 				rec[method] = append(rec[method], pr.Recall)
 			}
+			for method, t := range m.Toy.TakeOff {
+				take[method] = append(take[method], float64(t))
+			}
 		}
 	}
 	met.Means = Summarize(met.Runs)
 	toy := o.Dataset == options.Toy
-	if toy && len(prec) > 0 {
-		met.ToyMeans = &rundir.ToySummary{Precision: map[string]rundir.Stat{}, Recall: map[string]rundir.Stat{}}
+	if toy && (len(prec) > 0 || len(take) > 0) {
+		met.ToyMeans = &rundir.ToySummary{Precision: map[string]rundir.Stat{}, Recall: map[string]rundir.Stat{}, TakeOff: map[string]rundir.Stat{}}
 		for method := range prec {
 			met.ToyMeans.Precision[method], met.ToyMeans.Recall[method] = StatOf(prec[method]), StatOf(rec[method])
+		}
+		for method := range take {
+			met.ToyMeans.TakeOff[method] = StatOf(take[method])
 		}
 	}
 	var md strings.Builder
@@ -160,8 +166,20 @@ func CombineSeeds(top *rundir.Dir, o *options.Options, seedDirs []*rundir.Dir) e
 			fmt.Fprintf(&md, "| %s | %.3f ± %.3f | %.3f ± %.3f |\n", displayName(m, true), p.Mean, p.Std, r.Mean, r.Std)
 		}
 	}
+	if met.ToyMeans != nil && len(met.ToyMeans.TakeOff) > 0 {
+		md.WriteString("\n## Feature learning (Fig. 3)\n\nIteration at which the fast feature takes off (its alignment max_j <w_j, v_e> reaches half its final value), baselines at the main beta_d; each seed's curves are in its report.\n\n| method | take-off iteration |\n|---|---|\n")
+		for _, m := range o.Methods {
+			if t, ok := met.ToyMeans.TakeOff[m]; ok {
+				fmt.Fprintf(&md, "| %s | %.0f ± %.0f |\n", displayName(m, true), t.Mean, t.Std)
+			}
+		}
+	}
 	if toy {
-		writeToyComparisons(&md, o, acc)
+		var take map[string]rundir.Stat
+		if met.ToyMeans != nil {
+			take = met.ToyMeans.TakeOff
+		}
+		writeToyComparisons(&md, o, acc, take)
 	}
 	if err := top.Metrics().Write(met); err != nil {
 		return err
