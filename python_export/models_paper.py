@@ -1,6 +1,6 @@
 """The paper's larger architectures, as pure functions of explicit parameters.
 
-Same conventions as models.py (NHWC; PyTorch default initialisation: conv and
+Same conventions as layers.py (NHWC; PyTorch default initialisation: conv and
 dense weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), batch norm
 gamma=1, beta=0, running mean 0 and variance 1; batch-norm momentum 0.1 and
 eps 1e-5). The CNNs follow kuangliu/pytorch-cifar (models/preact_resnet.py,
@@ -18,16 +18,15 @@ Deviations needed so that any input size H x W works:
   * 3x3 stride-2 convolutions pad 1 on each side as PyTorch does (TF "SAME"
     would pad 0 before and 1 after).
 
-This module imports models.py's helpers and registers its classes in
-models.MODELS; models.py imports it at the end, so either import order works.
+This module imports only layers.py; models.py lists PAPER_MODELS in its
+registry.
 """
 
 import math
 
 import tensorflow as tf
 
-import models
-from models import Model, ParamSpec, _batch_norm, _bn_specs, _conv_specs, _dense_specs, _dropout
+from layers import Model, ParamSpec, batch_norm, bn_specs, conv_specs, dense_specs, dropout
 
 LN_EPS = 1e-5  # torch.nn.LayerNorm default, as in lucidrains/vit-pytorch
 
@@ -42,15 +41,15 @@ class _Specs:
         self.state = []
 
     def conv(self, name, k, cin, cout, bias=False):
-        self.params += _conv_specs(name, k, cin, cout, bias=bias)
+        self.params += conv_specs(name, k, cin, cout, bias=bias)
 
     def bn(self, name, c):
-        p, s = _bn_specs(name, c)
+        p, s = bn_specs(name, c)
         self.params += p
         self.state += s
 
     def dense(self, name, fan_in, fan_out):
-        self.params += _dense_specs(name, fan_in, fan_out)
+        self.params += dense_specs(name, fan_in, fan_out)
 
     def ln(self, name, c):
         self.params += [ParamSpec(f"{name}/gamma", [c], "ones"), ParamSpec(f"{name}/beta", [c], "zeros")]
@@ -83,7 +82,7 @@ class _Ctx:
 
     def bn(self, name, x):
         mk, vk = name + "/moving_mean", name + "/moving_var"
-        y, m, v = _batch_norm(x, self.p[name + "/gamma"], self.p[name + "/beta"], self.s[mk], self.s[vk],
+        y, m, v = batch_norm(x, self.p[name + "/gamma"], self.p[name + "/beta"], self.s[mk], self.s[vk],
                               self.training, [0, 1, 2])
         self.s[mk], self.s[vk] = m, v
         return y
@@ -145,7 +144,6 @@ class _ResNetBase(Model):
         self.options = {"width": int(width)}
 
 
-@models.register
 class PreActResNet18(_ResNetBase):
     """Pre-activation ResNet-18 (He et al. 2016, arXiv:1603.05027) as
     kuangliu's PreActResNet(PreActBlock, [2,2,2,2]): conv3x3(64) stem; blocks
@@ -181,7 +179,6 @@ class PreActResNet18(_ResNetBase):
         return f.dense("linear", _global_pool(h)), f.new_state()
 
 
-@models.register
 class ResNet34(_ResNetBase):
     """Post-activation ResNet-34 (He et al. 2015) as kuangliu's
     ResNet(BasicBlock, [3,4,6,3]): relu(bn(conv3x3(64))) stem; blocks
@@ -221,7 +218,6 @@ VGG19_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512,
              512, 512, 512, 512, "M"]
 
 
-@models.register
 class VGG19BN(Model):
     """kuangliu's VGG('VGG19'): [conv3x3 (with bias, as nn.Conv2d's default)
     -> BN -> ReLU] blocks and 2x2 max pools per VGG19_CFG, then a single
@@ -269,7 +265,6 @@ class VGG19BN(Model):
 
 # ---- DenseNet ---------------------------------------------------------------
 
-@models.register
 class DenseNet121(Model):
     """kuangliu's DenseNet121 = DenseNet(Bottleneck, [6,12,24,16],
     growth_rate=32, reduction=0.5): conv3x3(2k) stem (no BN/pool, CIFAR
@@ -334,7 +329,6 @@ class DenseNet121(Model):
 
 # ---- ViT ------------------------------------------------------------------
 
-@models.register
 class ViTS(Model):
     """The paper's ViT-S as lucidrains/vit-pytorch's ViT (pool='cls'):
     non-overlapping patch x patch patches flattened in (p1, p2, c) order ->
@@ -392,7 +386,7 @@ class ViTS(Model):
             if not training or self.dropout <= 0:
                 return t
             drop_index[0] += 1
-            return _dropout(t, self.dropout, seed, drop_index[0])
+            return dropout(t, self.dropout, seed, drop_index[0])
 
         t = tf.reshape(x, [b, h // p, p, w // p, p, c])
         t = tf.transpose(t, [0, 1, 3, 2, 4, 5])
@@ -417,3 +411,6 @@ class ViTS(Model):
             t = t + drop(f.dense(f"layers.{i}.ff.fc2", m))
         t = f.ln("norm", t)
         return f.dense("mlp_head", t[:, 0]), f.new_state()
+
+
+PAPER_MODELS = (PreActResNet18, ResNet34, VGG19BN, DenseNet121, ViTS)
