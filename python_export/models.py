@@ -7,6 +7,8 @@ architectures live in models_paper.py; both modules import layers.py and this
 one lists the classes of both in MODELS.
 """
 
+import math
+
 import numpy as np
 import tensorflow as tf
 
@@ -15,32 +17,59 @@ from layers import Model, ParamSpec, batch_norm, bn_specs, conv_specs, dense_spe
 
 
 class ToyCNN(Model):
-    """Eq. 1 of the paper: f(x) = sum_j sum_p <w_j, x_p>^3 over P patches of
-    dimension d with J filters, W ~ N(0, init_std^2); init_std None means
-    d**-0.5, the paper's sigma_0^2 = polylog(d)/d with polylog(d) = 1 (see
-    docs/DESIGN.md). Two classes: the logits
-    are [-f/2, f/2], so softmax cross-entropy on label (y+1)/2 equals the
-    logistic loss log(1 + exp(-y f)) of the paper."""
+    """The paper's two-layer cubic CNN (Eq. 1) as its reference code builds it.
+
+    The paper's toy follows Deng et al., Progressive Data Expansion (NeurIPS
+    2023), whose notebook uclaml/PDE synthetic/spurious_synthetic.ipynb (commit
+    eb4ea17c2d839356433b3b5c208404cd589e78e1, class ConvNet) uses
+    Conv1d(1, 2*20, kernel_size=d, stride=d): J = 40 filters, each with a bias,
+    applied to every patch, cubed, summed over the patches; filters 0..J/2-1
+    sum into logit 0 (label y = -1), filters J/2..J-1 into logit 1 (y = +1);
+    cross-entropy. Here `filters` [d, J] holds filter j in column j and `bias`
+    [J] its bias:
+
+        logit_c = sum_{j in bank c} sum_p (<w_j, x_p> + b_j)^3.
+
+    Single-output form: the cube is odd, so logit_1 - logit_0 =
+    f(x) = sum_j sum_p (<s_j w_j, x_p> + s_j b_j)^3 with s_j = -1 in bank 0 and
+    +1 in bank 1, and the two-logit cross-entropy on label (y+1)/2 equals the
+    paper's logistic loss log(1 + exp(-y f)) (tests/test_export.py). The
+    paper's G(t) = max_j <w_j, v> therefore reads
+    max(max_{j >= J/2} W[v, j], max_{j < J/2} -W[v, j]) for v = v_e, v_d.
+
+    Initialisation: PyTorch's default for that Conv1d (weight
+    kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = d; torch/nn/modules/conv.py
+    _ConvNd.reset_parameters), then weight and bias multiplied by init_scale
+    (0.1 in the notebook's ConvNet(small=True)). Both are therefore
+    U(-init_scale/sqrt(d), init_scale/sqrt(d)), drawn by the stateless
+    initialisers of reset(seed)."""
 
     name = "toy_cnn"
 
-    def __init__(self, input_shape, num_classes, filters=40, init_std=None):
+    def __init__(self, input_shape, num_classes, filters=40, init_scale=0.1):
         super().__init__(input_shape, num_classes)
         if len(self.input_shape) != 2:
             raise ValueError(f"toy_cnn: input shape {self.input_shape}, want [P, d]")
         if self.num_classes != 2:
             raise ValueError(f"toy_cnn: {self.num_classes} classes, want 2")
+        if filters < 2 or filters % 2:
+            raise ValueError(f"toy_cnn: filters {filters}, want an even number >= 2 (two banks)")
+        if not init_scale > 0:
+            raise ValueError(f"toy_cnn: init_scale {init_scale}, want > 0")
         d = self.input_shape[1]
-        if init_std is None:
-            init_std = d ** -0.5
-        self.params = [ParamSpec("filters", [d, filters], "normal", init_std)]
-        self.options = {"filters": int(filters), "init_std": float(init_std)}
+        bound = float(init_scale) / math.sqrt(d)
+        self.params = [ParamSpec("filters", [d, filters], "uniform", bound),
+                       ParamSpec("bias", [filters], "uniform", bound)]
+        self.options = {"filters": int(filters), "init": "pytorch_conv1d_default", "init_scale": float(init_scale),
+                        "init_bound": bound}
 
     def forward(self, params, state, x, training, seed):
-        (w,) = params
-        z = tf.einsum("bpd,dj->bpj", x, w)
-        f = tf.reduce_sum(z * z * z, axis=[1, 2])
-        logits = tf.stack([-0.5 * f, 0.5 * f], axis=1)
+        w, b = params
+        z = tf.einsum("bpd,dj->bpj", x, w) + b
+        per_filter = tf.reduce_sum(z * z * z, axis=1)  # [B, J]
+        bank0, bank1 = tf.split(per_filter, 2, axis=1)
+        logits = tf.stack([tf.reduce_sum(bank0, axis=1), tf.reduce_sum(bank1, axis=1)], axis=1)
         return logits, list(state)
 
 
