@@ -2,8 +2,9 @@
 // folder written by python_export/, checks it against its manifest.json and
 // against the contract (the signature names and arguments of contract.go,
 // mirrored from python_export/contract.py), and offers typed methods for the
-// train steps (SGD, SAM), predict, evaluate, save, restore, reset and the flat
-// parameter vector. It is the only package of the project that imports graft
+// train steps (SGD, SAM, ASAM; with labels or soft MixUp targets), predict,
+// evaluate, save, restore, reset and the flat parameter vector. It is the
+// only package of the project that imports graft
 // (github.com/wamuir/graft/tensorflow).
 //
 // Input tensors are allocated once per (signature, argument, batch shape) and

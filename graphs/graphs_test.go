@@ -3,6 +3,7 @@ package graphs
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -68,9 +69,10 @@ type reference struct {
 		DropoutSeed, ResetSeed, Steps  int64
 		BatchSize                      int
 	}
-	Losses map[string][]float64 `json:"losses"`
-	Files  map[string]string    `json:"files"`
-	dir    string
+	Losses  map[string][]float64 `json:"losses"`
+	Files   map[string]string    `json:"files"`
+	Methods []string             `json:"methods"`
+	dir     string
 }
 
 func readReference(t *testing.T, dir string) *reference {
@@ -79,14 +81,15 @@ func readReference(t *testing.T, dir string) *reference {
 		t.Fatal(err)
 	}
 	var raw struct {
-		HP     map[string]float64   `json:"hyperparameters"`
-		Losses map[string][]float64 `json:"losses"`
-		Files  map[string]string    `json:"files"`
+		HP      map[string]float64   `json:"hyperparameters"`
+		Losses  map[string][]float64 `json:"losses"`
+		Files   map[string]string    `json:"files"`
+		Methods []string             `json:"methods"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatal(err)
 	}
-	r := &reference{Losses: raw.Losses, Files: raw.Files, dir: filepath.Join(dir, "reference")}
+	r := &reference{Losses: raw.Losses, Files: raw.Files, Methods: raw.Methods, dir: filepath.Join(dir, "reference")}
 	r.Hyper.LR, r.Hyper.Momentum = float32(raw.HP["lr"]), float32(raw.HP["momentum"])
 	r.Hyper.WeightDecay, r.Hyper.Rho = float32(raw.HP["weight_decay"]), float32(raw.HP["rho"])
 	r.Hyper.DropoutSeed, r.Hyper.ResetSeed = int64(raw.HP["dropout_seed"]), int64(raw.HP["reset_seed"])
@@ -129,15 +132,23 @@ func maxAbsDiff(a, b []float32) float64 {
 	return m
 }
 
-// TestCrossCheckEagerReference runs SGD and SAM steps from Go and compares
-// them with the same steps computed eagerly in Python by the export script
-// (python_export/reference.py), on the same W0 and batches.
+// TestCrossCheckEagerReference runs SGD, SAM and ASAM steps, with labels and
+// with soft (MixUp) targets, from Go and compares them with the same steps
+// computed eagerly in Python by the export script (python_export/reference.py),
+// on the same W0 and batches. mlp3 has dropout, so its SAM and ASAM steps
+// check the second pass's fresh mask; toy_cnn checks the two-bank model with
+// bias.
 func TestCrossCheckEagerReference(t *testing.T) {
+	wantMethods := []string{"sgd", "sam", "asam", "sgd_soft", "sam_soft", "asam_soft"}
 	for _, name := range testModels {
 		t.Run(name, func(t *testing.T) {
 			m := load(t, name)
 			ref := readReference(t, m.Dir())
-			for _, method := range []string{"sgd", "sam"} {
+			if strings.Join(ref.Methods, ",") != strings.Join(wantMethods, ",") {
+				t.Fatalf("reference methods %v, want %v (re-export with `make models`)", ref.Methods, wantMethods)
+			}
+			for _, method := range ref.Methods {
+				base, soft := strings.TrimSuffix(method, "_soft"), strings.HasSuffix(method, "_soft")
 				if err := m.Reset(ref.Hyper.ResetSeed); err != nil {
 					t.Fatal(err)
 				}
@@ -151,14 +162,12 @@ func TestCrossCheckEagerReference(t *testing.T) {
 				for k := int64(0); k < ref.Hyper.Steps; k++ {
 					b := &Batch{Images: ref.f32(t, "images_"+itoa(k)), Labels: ref.i32(t, "labels_"+itoa(k)),
 						Weights: ref.f32(t, "weights_"+itoa(k)), N: ref.Hyper.BatchSize}
+					if soft {
+						b.Targets = ref.f32(t, "targets_"+itoa(k))
+					}
 					h := Hyper{LR: ref.Hyper.LR, Momentum: ref.Hyper.Momentum, WeightDecay: ref.Hyper.WeightDecay,
 						Rho: ref.Hyper.Rho, Seed: ref.Hyper.DropoutSeed + k}
-					var res StepResult
-					if method == "sgd" {
-						res, err = m.TrainSGD(b, h)
-					} else {
-						res, err = m.TrainSAM(b, h)
-					}
+					res, err := m.Train(base, b, h)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -191,6 +200,10 @@ func TestCrossCheckEagerReference(t *testing.T) {
 				if d := maxAbsDiff(logits, want); d > 1e-5*scale {
 					t.Errorf("%s: logits after the steps differ from the reference by %g (largest logit %g)", method, d, scale)
 				}
+			}
+			// The soft targets are not one-hot: the soft steps end elsewhere.
+			if maxAbsDiff(ref.f32(t, "params_sgd"), ref.f32(t, "params_sgd_soft")) < 1e-5 {
+				t.Error("the soft and hard reference steps agree: the targets test nothing")
 			}
 		})
 	}
@@ -432,4 +445,91 @@ func TestHVPSymmetricAndLinear(t *testing.T) {
 	if math.Abs(uhv-vhu) > 1e-3*math.Max(math.Abs(uhv), 1) {
 		t.Fatalf("u.Hv = %v, v.Hu = %v", uhv, vhu)
 	}
+}
+
+// secondPassSeed is python_export/module.py's second_pass_seed: the dropout
+// seed of SAM's second forward pass.
+func secondPassSeed(seed int64) int64 { return seed ^ int64(-0x61C8864680B583EB) }
+
+// TestSAMSecondPassDrawsFreshDropoutMask: on mlp3 (dropout 0.1), SAM and
+// ASAM with rho 0 take exactly the SGD step of the second pass's mask (seed
+// XOR 0x9E3779B97F4A7C15), not the SGD step of the first pass's mask, and
+// report the first pass's loss.
+func TestSAMSecondPassDrawsFreshDropoutMask(t *testing.T) {
+	m := load(t, "mlp3-28x28x1-c10")
+	r := rand.New(rand.NewPCG(9, 10))
+	b := randomBatch(m, 32, r)
+	const seed = 77
+	run := func(method string, s int64) (float32, []float32) {
+		if err := m.Reset(2); err != nil {
+			t.Fatal(err)
+		}
+		res, err := m.Train(method, b, Hyper{LR: 0.05, Momentum: 0.9, WeightDecay: 5e-4, Seed: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := m.Params()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Loss, p
+	}
+	sgdLoss, sgd := run("sgd", seed)
+	_, sgd2 := run("sgd", secondPassSeed(seed))
+	if d := maxAbsDiff(sgd, sgd2); d < 1e-6 {
+		t.Fatalf("the two masks give the same SGD step (diff %g): the test cannot tell them apart", d)
+	}
+	for _, method := range []string{"sam", "asam"} {
+		loss, p := run(method, seed)
+		if d := maxAbsDiff(p, sgd2); d != 0 {
+			t.Errorf("%s(rho 0, seed %d) differs from SGD with the second-pass seed by %g", method, seed, d)
+		}
+		if loss != sgdLoss {
+			t.Errorf("%s reports loss %v, the first pass (SGD, seed %d) has %v", method, loss, seed, sgdLoss)
+		}
+	}
+}
+
+func TestTrainDispatch(t *testing.T) {
+	m := load(t, "mlp3-28x28x1-c10")
+	r := rand.New(rand.NewPCG(11, 12))
+	b := randomBatch(m, 16, r)
+	if _, err := m.Train("adam", b, Hyper{}); err == nil || !strings.Contains(err.Error(), `"adam"`) {
+		t.Fatalf("Train(adam) = %v, want an error naming the method", err)
+	}
+	// One-hot targets: the soft step is the labelled step up to rounding.
+	c := m.Manifest().NumClasses
+	onehot := make([]float32, b.N*c)
+	for i, y := range b.Labels {
+		onehot[i*c+int(y)] = 1
+	}
+	h := Hyper{LR: 0.05, Momentum: 0.9, WeightDecay: 5e-4, Rho: 0.05, Seed: 3}
+	for _, method := range []string{"sgd", "sam", "asam"} {
+		m.Reset(1)
+		hard, err := m.Train(method, b, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ph, _ := m.Params()
+		m.Reset(1)
+		sb := *b
+		sb.Labels, sb.Targets = nil, onehot
+		soft, err := m.Train(method, &sb, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, _ := m.Params()
+		if math.Abs(float64(hard.Loss-soft.Loss)) > 1e-6 || hard.Correct != soft.Correct || maxAbsDiff(ph, ps) > 1e-6 {
+			t.Errorf("%s: soft step with one-hot targets: loss %v correct %d, labelled %v %d, params diff %g",
+				method, soft.Loss, soft.Correct, hard.Loss, hard.Correct, maxAbsDiff(ph, ps))
+		}
+	}
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "targets") {
+			t.Fatalf("targets of the wrong length: panic %v, want one naming targets", p)
+		}
+	}()
+	sb := *b
+	sb.Targets = onehot[:len(onehot)-1]
+	m.Train("sgd", &sb, h)
 }

@@ -69,6 +69,22 @@ func TestLoadRejectsBadModelFolders(t *testing.T) {
 				delete(sigs(m)[SigTrainSAM].(map[string]any)["inputs"].(map[string]any), ArgRho)
 			})
 		}, []string{`signature "train_sam"`, "expected inputs", "rho"}},
+		{"missing soft signature", func(t *testing.T, dir string) {
+			editManifest(t, dir, func(m map[string]any) { delete(sigs(m), SigTrainASAMSoft) })
+		}, []string{`signature "train_asam_soft"`, "expected"}},
+		{"soft step with labels", func(t *testing.T, dir string) {
+			editManifest(t, dir, func(m map[string]any) {
+				in := sigs(m)[SigTrainSGDSoft].(map[string]any)["inputs"].(map[string]any)
+				in[ArgLabels] = in[ArgTargets]
+				delete(in, ArgTargets)
+			})
+		}, []string{`signature "train_sgd_soft"`, "expected inputs", "targets"}},
+		{"targets of other shape", func(t *testing.T, dir string) {
+			editManifest(t, dir, func(m map[string]any) {
+				in := sigs(m)[SigTrainSAMSoft].(map[string]any)["inputs"].(map[string]any)
+				in[ArgTargets].(map[string]any)["shape"] = []int{-1, 3}
+			})
+		}, []string{`signature "train_sam_soft"`, `"targets"`, "[-1 2]", "[-1 3]"}},
 		{"other input shape", func(t *testing.T, dir string) {
 			editManifest(t, dir, func(m map[string]any) { m["input_shape"] = []int{3, 40} })
 		}, []string{`"images"`, "[-1 3 40]", "[-1 3 50]"}},

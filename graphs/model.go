@@ -88,6 +88,12 @@ func checkManifestContract(dir string, man *Manifest) error {
 	if !reflect.DeepEqual(img.Shape, want) {
 		return fmt.Errorf("model folder %s: signature %q input %q: expected shape %v (input_shape %v), found %v", dir, SigTrainSGD, ArgImages, want, man.InputShape, img.Shape)
 	}
+	for _, sig := range []string{SigTrainSGDSoft, SigTrainSAMSoft, SigTrainASAMSoft} {
+		got := man.Signatures[sig].Inputs[ArgTargets].Shape
+		if want := []int64{-1, int64(man.NumClasses)}; !reflect.DeepEqual(got, want) {
+			return fmt.Errorf("model folder %s: signature %q input %q: expected shape %v (num_classes %d), found %v", dir, sig, ArgTargets, want, man.NumClasses, got)
+		}
+	}
 	return nil
 }
 

@@ -10,11 +10,15 @@ import (
 
 // Batch is one training batch: N examples of the model's input shape laid
 // out flat in Images, with their labels and per-example loss weights.
-// Weights nil means 1 for every example.
+// Weights nil means 1 for every example. Targets holds soft labels (MixUp),
+// N x num_classes row-major, each row a distribution over the classes; nil
+// means the batch has hard labels only. The soft steps read Targets and
+// ignore Labels; the labelled steps read Labels and ignore Targets.
 type Batch struct {
 	Images  []float32
 	Labels  []int32
 	Weights []float32
+	Targets []float32
 	N       int
 }
 
@@ -30,7 +34,8 @@ type Hyper struct {
 }
 
 // StepResult is what a train step returns: the (weighted) mean loss of the
-// batch before the update, and how many examples it classified correctly.
+// batch before the update, and how many examples it classified correctly
+// (for a soft step: whose predicted class is the argmax of their Targets row).
 type StepResult struct {
 	Loss    float32
 	Correct int
@@ -42,22 +47,36 @@ func (m *Model) TrainSGD(b *Batch, h Hyper) (StepResult, error) {
 	return m.train(SigTrainSGD, b, h)
 }
 
-// TrainSAM runs one SAM step with radius h.Rho (rho 0 is exactly TrainSGD).
+// TrainSAM runs one SAM step with radius h.Rho. Its second forward pass
+// draws fresh dropout masks (from h.Seed XOR 0x9E3779B97F4A7C15), so rho 0
+// is exactly TrainSGD only for a model without dropout.
 func (m *Model) TrainSAM(b *Batch, h Hyper) (StepResult, error) {
 	return m.train(SigTrainSAM, b, h)
 }
 
 // TrainASAM runs one ASAM step (adaptive SAM, Kwon et al. 2021) with radius
-// h.Rho (rho 0 is exactly TrainSGD); see python_export/module.py for the rule.
+// h.Rho, second pass as TrainSAM's; see python_export/module.py for the rule.
 func (m *Model) TrainASAM(b *Batch, h Hyper) (StepResult, error) {
 	return m.train(SigTrainASAM, b, h)
 }
 
-func (m *Model) train(sig string, b *Batch, h Hyper) (StepResult, error) {
-	if b.N <= 0 || len(b.Labels) != b.N || len(b.Images) != b.N*m.manifest.ExampleSize() || (b.Weights != nil && len(b.Weights) != b.N) {
-		panic(fmt.Sprintf("graphs: %s: batch of N=%d with %d image values, %d labels, %d weights (example size %d)",
-			sig, b.N, len(b.Images), len(b.Labels), len(b.Weights), m.manifest.ExampleSize()))
+// Train runs one step of method ("sgd", "sam" or "asam"): the labelled step
+// when b.Targets is nil, the soft-label (MixUp) step on b.Targets otherwise.
+// An unknown method is an error; a batch whose arrays disagree with N, the
+// input shape or the number of classes panics.
+func (m *Model) Train(method string, b *Batch, h Hyper) (StepResult, error) {
+	s, ok := trainSigs[method]
+	if !ok {
+		return StepResult{}, fmt.Errorf("graphs: unknown method %q (want sgd, sam or asam)", method)
 	}
+	if b.Targets != nil {
+		return m.train(s.soft, b, h)
+	}
+	return m.train(s.hard, b, h)
+}
+
+func (m *Model) train(sig string, b *Batch, h Hyper) (StepResult, error) {
+	m.checkBatch(sig, b)
 	feeds, err := m.stepFeeds(sig, b, h)
 	if err != nil {
 		return StepResult{}, err
@@ -68,6 +87,26 @@ func (m *Model) train(sig string, b *Batch, h Hyper) (StepResult, error) {
 	}
 	defer releaseAll(out)
 	return StepResult{Loss: rawFloat32(out[0])[0], Correct: int(rawInt32(out[1])[0])}, nil
+}
+
+// checkBatch panics if b's arrays disagree with b.N, the input shape or,
+// for a soft signature, the number of classes.
+func (m *Model) checkBatch(sig string, b *Batch) {
+	es, c := m.manifest.ExampleSize(), m.manifest.NumClasses
+	bad := b.N <= 0 || len(b.Images) != b.N*es || (b.Weights != nil && len(b.Weights) != b.N)
+	if isSoft(sig) {
+		bad = bad || len(b.Targets) != b.N*c
+	} else {
+		bad = bad || len(b.Labels) != b.N
+	}
+	if bad {
+		panic(fmt.Sprintf("graphs: %s: batch of N=%d with %d image values, %d labels, %d targets, %d weights (example size %d, %d classes)",
+			sig, b.N, len(b.Images), len(b.Labels), len(b.Targets), len(b.Weights), es, c))
+	}
+}
+
+func isSoft(sig string) bool {
+	return sig == SigTrainSGDSoft || sig == SigTrainSAMSoft || sig == SigTrainASAMSoft
 }
 
 // stepFeeds returns the input tensors of train signature sig.
@@ -84,7 +123,7 @@ func (m *Model) stepFeeds(sig string, b *Batch, h Hyper) (map[string]*tf.Tensor,
 			return nil, err
 		}
 	}
-	if sig == SigTrainSAM || sig == SigTrainASAM {
+	if sig != SigTrainSGD && sig != SigTrainSGDSoft {
 		if feeds[ArgRho], err = m.in.scalarF32(sig, ArgRho, h.Rho); err != nil {
 			return nil, err
 		}
@@ -104,7 +143,12 @@ func (m *Model) batchFeeds(sig string, b *Batch) (map[string]*tf.Tensor, error) 
 	if err != nil {
 		return nil, err
 	}
-	lab, err := m.in.int32s(sig, ArgLabels, []int64{n}, b.Labels)
+	feeds := map[string]*tf.Tensor{ArgImages: img}
+	if isSoft(sig) {
+		feeds[ArgTargets], err = m.in.float32s(sig, ArgTargets, []int64{n, int64(m.manifest.NumClasses)}, b.Targets)
+	} else {
+		feeds[ArgLabels], err = m.in.int32s(sig, ArgLabels, []int64{n}, b.Labels)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -115,23 +159,25 @@ func (m *Model) batchFeeds(sig string, b *Batch) (map[string]*tf.Tensor, error) 
 		}
 		w = ones[:b.N]
 	}
-	wt, err := m.in.float32s(sig, ArgWeights, []int64{n}, w)
-	if err != nil {
+	if feeds[ArgWeights], err = m.in.float32s(sig, ArgWeights, []int64{n}, w); err != nil {
 		return nil, err
 	}
-	return map[string]*tf.Tensor{ArgImages: img, ArgLabels: lab, ArgWeights: wt}, nil
+	return feeds, nil
 }
 
-// RepeatTrain runs the train step of method ("sgd", "sam" or "asam") n times
-// back to back on one batch whose input tensors are made once, reading the
-// loss of every step, and returns the wall time of the n steps: the graph's
-// own compute plus the call into TensorFlow, with no input work. It is the
-// baseline of the driver-overhead benchmark. The model's weights change.
+// RepeatTrain runs the labelled train step of method ("sgd", "sam" or
+// "asam") n times back to back on one batch whose input tensors are made
+// once, reading the loss of every step, and returns the wall time of the n
+// steps: the graph's own compute plus the call into TensorFlow, with no input
+// work. It is the baseline of the driver-overhead benchmark. The model's
+// weights change.
 func (m *Model) RepeatTrain(method string, b *Batch, h Hyper, n int) (time.Duration, error) {
-	sig := map[string]string{"sgd": SigTrainSGD, "sam": SigTrainSAM, "asam": SigTrainASAM}[method]
-	if sig == "" {
+	s, ok := trainSigs[method]
+	if !ok {
 		return 0, fmt.Errorf("graphs: RepeatTrain: unknown method %q", method)
 	}
+	sig := s.hard
+	m.checkBatch(sig, b)
 	feeds, err := m.stepFeeds(sig, b, h)
 	if err != nil {
 		return 0, err

@@ -12,6 +12,10 @@ TAG = "serve"
 TRAIN_SGD = "train_sgd"
 TRAIN_SAM = "train_sam"
 TRAIN_ASAM = "train_asam"
+# Soft-label (MixUp) steps: targets [N, num_classes] float32 instead of labels.
+TRAIN_SGD_SOFT = "train_sgd_soft"
+TRAIN_SAM_SOFT = "train_sam_soft"
+TRAIN_ASAM_SOFT = "train_asam_soft"
 PREDICT = "predict"
 EVALUATE = "evaluate"
 SAVE = "save"
@@ -23,6 +27,7 @@ HVP = "hvp"
 # Argument names (inputs come out as "<signature>_<arg>:0").
 IMAGES = "images"
 LABELS = "labels"
+TARGETS = "targets"
 WEIGHTS = "weights"
 LR = "lr"
 MOMENTUM = "momentum"
@@ -47,6 +52,9 @@ SIGNATURES = {
     TRAIN_SGD: ([IMAGES, LABELS, WEIGHTS, LR, MOMENTUM, WEIGHT_DECAY, SEED], [LOSS, CORRECT]),
     TRAIN_SAM: ([IMAGES, LABELS, WEIGHTS, LR, MOMENTUM, WEIGHT_DECAY, RHO, SEED], [LOSS, CORRECT]),
     TRAIN_ASAM: ([IMAGES, LABELS, WEIGHTS, LR, MOMENTUM, WEIGHT_DECAY, RHO, SEED], [LOSS, CORRECT]),
+    TRAIN_SGD_SOFT: ([IMAGES, TARGETS, WEIGHTS, LR, MOMENTUM, WEIGHT_DECAY, SEED], [LOSS, CORRECT]),
+    TRAIN_SAM_SOFT: ([IMAGES, TARGETS, WEIGHTS, LR, MOMENTUM, WEIGHT_DECAY, RHO, SEED], [LOSS, CORRECT]),
+    TRAIN_ASAM_SOFT: ([IMAGES, TARGETS, WEIGHTS, LR, MOMENTUM, WEIGHT_DECAY, RHO, SEED], [LOSS, CORRECT]),
     PREDICT: ([IMAGES], [LOGITS]),
     EVALUATE: ([IMAGES, LABELS], [LOGITS, PER_EXAMPLE_LOSS, PER_EXAMPLE_CORRECT]),
     SAVE: ([PATH], [STATUS]),

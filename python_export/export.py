@@ -119,13 +119,14 @@ def main(argv=None):
     ap.add_argument("--out", required=True)
     ap.add_argument("--reference", action="store_true", help="also write eager reference steps")
     ap.add_argument("--filters", type=int, help="toy_cnn: number of filters J (default 40)")
-    ap.add_argument("--init-std", type=float, help="toy_cnn: std of the N(0, s^2) initialisation (default d**-0.5)")
+    ap.add_argument("--init-scale", type=float,
+                    help="toy_cnn: factor on PyTorch's default Conv1d bounds 1/sqrt(d) (default 0.1, as the paper's code)")
     ap.add_argument("--hidden", type=int, help="mlp3: hidden units (default 512)")
     ap.add_argument("--dropout", type=float, help="mlp3: dropout rate (default 0.1)")
     a = ap.parse_args(argv)
     if a.num_classes < 2:
         ap.error(f"--num-classes {a.num_classes}: want at least 2")
-    opts = {k: v for k, v in (("filters", a.filters), ("init_std", a.init_std), ("hidden", a.hidden),
+    opts = {k: v for k, v in (("filters", a.filters), ("init_scale", a.init_scale), ("hidden", a.hidden),
                               ("dropout", a.dropout)) if v is not None}
     try:
         m = export(a.model, a.input_shape, a.num_classes, a.out, a.reference, **opts)

@@ -1,14 +1,16 @@
 """The paper's larger architectures, as pure functions of explicit parameters.
 
-Same conventions as models.py (NHWC; PyTorch default initialisation: conv and
+Same conventions as layers.py (NHWC; PyTorch default initialisation: conv and
 dense weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)), batch norm
 gamma=1, beta=0, running mean 0 and variance 1; batch-norm momentum 0.1 and
-eps 1e-5). The CNNs follow kuangliu/pytorch-cifar (models/preact_resnet.py,
-resnet.py, vgg.py, densenet.py), the reference implementations of the CIFAR
-experiments; the ViT follows lucidrains/vit-pytorch (vit.py), the usual CIFAR
-ViT. Parameter names mirror the PyTorch module paths ("layer1.0.conv1/kernel"
-for layer1.0.conv1.weight), so that ASAM's "weight"-only rule (module.py) and
-any weight import map one to one.
+eps 1e-5). The paper trains "following [3]" (Andriushchenko & Flammarion,
+tml-epfl/understanding-sam): PreActResNet18 is that repository's (with the
+final BN-ReLU); ResNet34, VGG19 and DenseNet121 follow kuangliu/pytorch-cifar
+(models/resnet.py, vgg.py, densenet.py; [3]'s ResNet34 is the same network);
+the ViT follows lucidrains/vit-pytorch (vit_pytorch/vit.py), which the paper
+names. Parameter names mirror the PyTorch module paths
+("layer1.0.conv1/kernel" for layer1.0.conv1.weight), so that ASAM's
+"weight"-only rule (module.py) and any weight import map one to one.
 
 Deviations needed so that any input size H x W works:
   * the final average pool is a mean over H and W (kuangliu's avg_pool2d(4)
@@ -18,16 +20,15 @@ Deviations needed so that any input size H x W works:
   * 3x3 stride-2 convolutions pad 1 on each side as PyTorch does (TF "SAME"
     would pad 0 before and 1 after).
 
-This module imports models.py's helpers and registers its classes in
-models.MODELS; models.py imports it at the end, so either import order works.
+This module imports only layers.py; models.py lists PAPER_MODELS in its
+registry.
 """
 
 import math
 
 import tensorflow as tf
 
-import models
-from models import Model, ParamSpec, _batch_norm, _bn_specs, _conv_specs, _dense_specs, _dropout
+from layers import Model, ParamSpec, batch_norm, bn_specs, conv_specs, dense_specs, dropout
 
 LN_EPS = 1e-5  # torch.nn.LayerNorm default, as in lucidrains/vit-pytorch
 
@@ -42,15 +43,15 @@ class _Specs:
         self.state = []
 
     def conv(self, name, k, cin, cout, bias=False):
-        self.params += _conv_specs(name, k, cin, cout, bias=bias)
+        self.params += conv_specs(name, k, cin, cout, bias=bias)
 
     def bn(self, name, c):
-        p, s = _bn_specs(name, c)
+        p, s = bn_specs(name, c)
         self.params += p
         self.state += s
 
     def dense(self, name, fan_in, fan_out):
-        self.params += _dense_specs(name, fan_in, fan_out)
+        self.params += dense_specs(name, fan_in, fan_out)
 
     def ln(self, name, c):
         self.params += [ParamSpec(f"{name}/gamma", [c], "ones"), ParamSpec(f"{name}/beta", [c], "zeros")]
@@ -83,7 +84,7 @@ class _Ctx:
 
     def bn(self, name, x):
         mk, vk = name + "/moving_mean", name + "/moving_var"
-        y, m, v = _batch_norm(x, self.p[name + "/gamma"], self.p[name + "/beta"], self.s[mk], self.s[vk],
+        y, m, v = batch_norm(x, self.p[name + "/gamma"], self.p[name + "/beta"], self.s[mk], self.s[vk],
                               self.training, [0, 1, 2])
         self.s[mk], self.s[vk] = m, v
         return y
@@ -140,20 +141,26 @@ class _ResNetBase(Model):
                 self._block(sp, prefix, cin, cout, shortcut)
                 self.layout.append((prefix, stride, shortcut))
                 cin = cout
+        self._head(sp, cin)
         sp.dense("linear", cin, self.num_classes)
         self.params, self.state = sp.params, sp.state
         self.options = {"width": int(width)}
 
+    def _head(self, sp, c):
+        """Layers between the last block and the linear layer (none by default)."""
 
-@models.register
+
 class PreActResNet18(_ResNetBase):
-    """Pre-activation ResNet-18 (He et al. 2016, arXiv:1603.05027) as
-    kuangliu's PreActResNet(PreActBlock, [2,2,2,2]): conv3x3(64) stem; blocks
-    out = conv2(relu(bn2(conv1(a)))) + shortcut, a = relu(bn1(x)), where the
-    1x1 shortcut conv (stride/channel change) sees the pre-activated a and the
-    identity shortcut sees x; global average pool; linear. Like kuangliu's
-    code (and unlike the paper's Fig. 1 network) there is NO final BN-ReLU
-    before the pool. Convs have no bias."""
+    """Pre-activation ResNet-18 (He et al. 2016, arXiv:1603.05027) as the
+    paper's training reference [3] builds it: tml-epfl/understanding-sam
+    deep_nets/models.py (commit 306adde0b8461a57e7fc8f46e84df1e38e0395fa),
+    PreActResNet18 = PreActResNet(PreActBlock, [2,2,2,2], model_width=64):
+    conv3x3(64) stem; blocks out = conv2(relu(bn2(conv1(a)))) + shortcut,
+    a = relu(bn1(x)), where the 1x1 shortcut conv (stride/channel change) sees
+    the pre-activated a and the identity shortcut sees x; then a final
+    relu(bn(x)) (the module "bn"), average pool, linear. Convs have no bias
+    (bias=not learnable_bn, learnable_bn True). kuangliu/pytorch-cifar's
+    PreActResNet18 is the same network without the final BN-ReLU."""
 
     name = "preact_resnet18"
     blocks = (2, 2, 2, 2)
@@ -169,6 +176,9 @@ class PreActResNet18(_ResNetBase):
         sp.bn(f"{prefix}.bn2", cout)
         sp.conv(f"{prefix}.conv2", 3, cout, cout)
 
+    def _head(self, sp, c):
+        sp.bn("bn", c)
+
     def forward(self, params, state, x, training, seed):
         f = _Ctx(self, params, state, training, seed)
         h = f.conv("conv1", x)
@@ -178,10 +188,10 @@ class PreActResNet18(_ResNetBase):
             o = f.conv(f"{prefix}.conv1", a, stride)
             o = f.conv(f"{prefix}.conv2", tf.nn.relu(f.bn(f"{prefix}.bn2", o)))
             h = o + sc
+        h = tf.nn.relu(f.bn("bn", h))
         return f.dense("linear", _global_pool(h)), f.new_state()
 
 
-@models.register
 class ResNet34(_ResNetBase):
     """Post-activation ResNet-34 (He et al. 2015) as kuangliu's
     ResNet(BasicBlock, [3,4,6,3]): relu(bn(conv3x3(64))) stem; blocks
@@ -221,7 +231,6 @@ VGG19_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512,
              512, 512, 512, 512, "M"]
 
 
-@models.register
 class VGG19BN(Model):
     """kuangliu's VGG('VGG19'): [conv3x3 (with bias, as nn.Conv2d's default)
     -> BN -> ReLU] blocks and 2x2 max pools per VGG19_CFG, then a single
@@ -269,7 +278,6 @@ class VGG19BN(Model):
 
 # ---- DenseNet ---------------------------------------------------------------
 
-@models.register
 class DenseNet121(Model):
     """kuangliu's DenseNet121 = DenseNet(Bottleneck, [6,12,24,16],
     growth_rate=32, reduction=0.5): conv3x3(2k) stem (no BN/pool, CIFAR
@@ -334,86 +342,107 @@ class DenseNet121(Model):
 
 # ---- ViT ------------------------------------------------------------------
 
-@models.register
 class ViTS(Model):
-    """The paper's ViT-S as lucidrains/vit-pytorch's ViT (pool='cls'):
-    non-overlapping patch x patch patches flattened in (p1, p2, c) order ->
-    linear(hidden); a learnable CLS token prepended; a learnable position
-    embedding added (both N(0, 1) like torch.randn there); `depth` pre-norm
-    layers x += attn(LN(x)); x += mlp(LN(x)) with `heads` heads of
-    hidden/heads dims (qkv projection without bias, output projection with
-    bias, scores scaled by head_dim**-0.5) and an MLP linear-GELU(erf)-linear;
-    a final LayerNorm; a linear head on the CLS token. LayerNorm eps 1e-5
-    (torch default). Dropout (after the embedding, the attention output
-    projection and each MLP linear) is `dropout`, 0.0 by default."""
+    """The paper's ViT-S as lucidrains/vit-pytorch's ViT (vit_pytorch/vit.py,
+    commit 0ebd4edab94c211eff78406248896588d155a10c; pool='cls'), with the
+    paper's sizes (Appendix C.1: patch 4, dim 768, depth 8, heads 8, MLP 2304)
+    and the class's default dim_head 64 (so attention works in 8 x 64 = 512
+    dimensions, not 768):
+
+      to_patch_embedding: non-overlapping patch x patch patches flattened in
+        (p1, p2, c) order -> LayerNorm(patch_dim) -> Linear(patch_dim, dim)
+        -> LayerNorm(dim);
+      a learnable CLS token prepended and a learnable position embedding
+        added (both N(0, 1) like torch.randn there), then emb dropout;
+      `depth` pre-norm layers x = attn(x) + x; x = ff(x) + x with
+        attn: LayerNorm -> to_qkv Linear(dim, 3 * heads * dim_head, no bias)
+          -> softmax(q k^T * dim_head**-0.5) -> dropout -> (. v)
+          -> to_out Linear(heads * dim_head, dim) -> dropout;
+        ff: LayerNorm -> Linear(dim, mlp) -> GELU (erf) -> dropout
+          -> Linear(mlp, dim) -> dropout;
+      a final LayerNorm (transformer.norm); mlp_head Linear(dim, classes) on
+        the CLS token.
+
+    LayerNorm eps 1e-5 (torch default); Linear layers PyTorch's default
+    initialisation. `dropout` and `emb_dropout` are 0.0 by default (the
+    class's defaults; the paper gives none). Parameter names are the PyTorch
+    module paths ("transformer.layers.0.0.to_qkv/kernel"; LayerNorm
+    weight/bias are gamma/beta)."""
 
     name = "vit_s"
 
-    def __init__(self, input_shape, num_classes, patch=4, hidden=768, depth=8, heads=8, mlp=2304,
-                 dropout=0.0):
+    def __init__(self, input_shape, num_classes, patch=4, hidden=768, depth=8, heads=8, dim_head=64, mlp=2304,
+                 dropout=0.0, emb_dropout=0.0):
         super().__init__(input_shape, num_classes)
         _check_image(self.name, self.input_shape)
         h, w, c = self.input_shape
         if h % patch or w % patch:
             raise ValueError(f"vit_s: input {h}x{w} not divisible by patch {patch}")
-        if hidden % heads:
-            raise ValueError(f"vit_s: hidden {hidden} not divisible by heads {heads}")
-        self.patch, self.hidden, self.depth, self.heads, self.mlp = int(patch), int(hidden), int(depth), \
-            int(heads), int(mlp)
-        self.dropout = float(dropout)
+        self.patch, self.hidden, self.depth, self.heads, self.dim_head, self.mlp = (
+            int(patch), int(hidden), int(depth), int(heads), int(dim_head), int(mlp))
+        self.dropout, self.emb_dropout = float(dropout), float(emb_dropout)
         self.tokens = (h // patch) * (w // patch) + 1
+        inner = self.heads * self.dim_head
+        patch_dim = patch * patch * c
         sp = _Specs()
-        sp.dense("to_patch_embedding", patch * patch * c, hidden)
+        sp.ln("to_patch_embedding.1", patch_dim)
+        sp.dense("to_patch_embedding.2", patch_dim, hidden)
+        sp.ln("to_patch_embedding.3", hidden)
         sp.params += [ParamSpec("cls_token", [1, 1, hidden], "normal", 1.0),
                       ParamSpec("pos_embedding", [1, self.tokens, hidden], "normal", 1.0)]
         for i in range(self.depth):
-            sp.ln(f"layers.{i}.attn.norm", hidden)
-            sp.params.append(ParamSpec(f"layers.{i}.attn.to_qkv/kernel", [hidden, 3 * hidden], "uniform",
+            a, f = f"transformer.layers.{i}.0", f"transformer.layers.{i}.1"
+            sp.ln(f"{a}.norm", hidden)
+            sp.params.append(ParamSpec(f"{a}.to_qkv/kernel", [hidden, 3 * inner], "uniform",
                                        1.0 / math.sqrt(hidden)))
-            sp.dense(f"layers.{i}.attn.to_out", hidden, hidden)
-            sp.ln(f"layers.{i}.ff.norm", hidden)
-            sp.dense(f"layers.{i}.ff.fc1", hidden, mlp)
-            sp.dense(f"layers.{i}.ff.fc2", mlp, hidden)
-        sp.ln("norm", hidden)
+            sp.dense(f"{a}.to_out.0", inner, hidden)
+            sp.ln(f"{f}.net.0", hidden)
+            sp.dense(f"{f}.net.1", hidden, mlp)
+            sp.dense(f"{f}.net.4", mlp, hidden)
+        sp.ln("transformer.norm", hidden)
         sp.dense("mlp_head", hidden, self.num_classes)
         self.params, self.state = sp.params, sp.state
         self.options = {"patch": self.patch, "hidden": self.hidden, "depth": self.depth, "heads": self.heads,
-                        "mlp": self.mlp, "dropout": self.dropout}
+                        "dim_head": self.dim_head, "mlp": self.mlp, "dropout": self.dropout,
+                        "emb_dropout": self.emb_dropout}
 
     def forward(self, params, state, x, training, seed):
         f = _Ctx(self, params, state, training, seed)
-        p, d, nh = self.patch, self.hidden, self.heads
-        dh = d // nh
+        p, d, nh, dh = self.patch, self.hidden, self.heads, self.dim_head
         h, w, c = self.input_shape
         b = tf.shape(x)[0]
         drop_index = [0]
 
-        def drop(t):
-            if not training or self.dropout <= 0:
+        def drop(t, rate):
+            if not training or rate <= 0:
                 return t
             drop_index[0] += 1
-            return _dropout(t, self.dropout, seed, drop_index[0])
+            return dropout(t, rate, seed, drop_index[0])
 
         t = tf.reshape(x, [b, h // p, p, w // p, p, c])
         t = tf.transpose(t, [0, 1, 3, 2, 4, 5])
         t = tf.reshape(t, [b, (h // p) * (w // p), p * p * c])
-        t = f.dense("to_patch_embedding", t)
+        t = f.ln("to_patch_embedding.3", f.dense("to_patch_embedding.2", f.ln("to_patch_embedding.1", t)))
         cls = tf.tile(f.p["cls_token"], [b, 1, 1])
-        t = drop(tf.concat([cls, t], axis=1) + f.p["pos_embedding"])
+        t = drop(tf.concat([cls, t], axis=1) + f.p["pos_embedding"], self.emb_dropout)
         n = self.tokens
 
-        def split(z):  # [B, N, D] -> [B, heads, N, dh]
+        def split(z):  # [B, N, heads * dh] -> [B, heads, N, dh]
             return tf.transpose(tf.reshape(z, [b, n, nh, dh]), [0, 2, 1, 3])
 
         for i in range(self.depth):
-            a = f.ln(f"layers.{i}.attn.norm", t)
-            q, k, v = tf.split(tf.matmul(a, f.p[f"layers.{i}.attn.to_qkv/kernel"]), 3, axis=-1)
+            a, ff = f"transformer.layers.{i}.0", f"transformer.layers.{i}.1"
+            y = f.ln(f"{a}.norm", t)
+            q, k, v = tf.split(tf.matmul(y, f.p[f"{a}.to_qkv/kernel"]), 3, axis=-1)
             q, k, v = split(q), split(k), split(v)
-            att = tf.nn.softmax(tf.matmul(q, k, transpose_b=True) * (dh ** -0.5), axis=-1)
-            o = tf.reshape(tf.transpose(tf.matmul(att, v), [0, 2, 1, 3]), [b, n, d])
-            t = t + drop(f.dense(f"layers.{i}.attn.to_out", o))
-            m = f.ln(f"layers.{i}.ff.norm", t)
-            m = drop(tf.nn.gelu(f.dense(f"layers.{i}.ff.fc1", m), approximate=False))
-            t = t + drop(f.dense(f"layers.{i}.ff.fc2", m))
-        t = f.ln("norm", t)
+            att = drop(tf.nn.softmax(tf.matmul(q, k, transpose_b=True) * (dh ** -0.5), axis=-1), self.dropout)
+            o = tf.reshape(tf.transpose(tf.matmul(att, v), [0, 2, 1, 3]), [b, n, nh * dh])
+            t = drop(f.dense(f"{a}.to_out.0", o), self.dropout) + t
+            y = f.ln(f"{ff}.net.0", t)
+            y = drop(tf.nn.gelu(f.dense(f"{ff}.net.1", y), approximate=False), self.dropout)
+            t = drop(f.dense(f"{ff}.net.4", y), self.dropout) + t
+        t = f.ln("transformer.norm", t)
         return f.dense("mlp_head", t[:, 0]), f.new_state()
+
+
+PAPER_MODELS = (PreActResNet18, ResNet34, VGG19BN, DenseNet121, ViTS)

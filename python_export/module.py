@@ -9,10 +9,14 @@ applied to every parameter (batch-norm gamma/beta and biases included).
 SAM (Foret et al. 2021, arXiv:2010.01412; as in davda54/sam):
     g1 = grad L(w)                    (loss gradient only, no decay)
     e  = rho * g1 / (||g1||_2 + 1e-12)  (norm over all parameters together)
-    g2 = grad L(w + e)                (same batch, same dropout seed)
+    g2 = grad L(w + e)                (same batch, a fresh dropout mask)
     base step with g2 at w (decay and momentum as above).
-Batch-norm moving statistics move in the first pass only. rho = 0 gives
-e = 0, w + e == w bitwise, hence exactly the SGD step.
+Batch-norm moving statistics move in the first pass only. The second pass
+draws its dropout masks from second_pass_seed(seed) = seed XOR
+SECOND_PASS_SEED_XOR, as PyTorch's SAM draws new masks in its second forward
+call. rho = 0 gives e = 0, w + e == w bitwise, hence exactly the SGD step for
+a model without dropout; with dropout it is the SGD step taken with the
+second pass's mask (the reported loss is the first pass's).
 
 ASAM (Kwon et al. 2021, arXiv:2102.11600; as in SamsungLabs/ASAM asam.py),
 signature train_asam with the same inputs as train_sam:
@@ -28,6 +32,12 @@ the norm; 1e-12 is used as in train_sam (immaterial unless g1 == 0).
 The loss is sum_i weights_i * CE_i / batch_size: ones reproduce the plain
 mean; the upweighting baseline doubles the weight of the slow cluster.
 
+Soft labels (MixUp): train_sgd_soft, train_sam_soft and train_asam_soft take
+targets [N, C] (float32, rows are distributions) instead of labels and use
+CE_i = -sum_k targets_ik log softmax(logits_i)_k in the same weighted mean;
+otherwise they are the steps above. Their `correct` counts the examples whose
+predicted class is the argmax of their targets row.
+
 hvp (for the sharpness stage: lambda_max and lambda_max/lambda_5 by Lanczos)
 returns H v for the Hessian H of the plain mean cross-entropy over the given
 batch (all weights 1, no weight decay) with respect to all trainable
@@ -36,12 +46,12 @@ statistics, no dropout), so H is a fixed symmetric matrix for a fixed batch
 and weights. v and H v are flat float32 vectors laid out as get_params'
 params (parameters in order, each flattened row-major). It is computed
 forward-over-backward (a ForwardAccumulator around the gradient tape), and
-changes no variable. Caveat: tf.nn.moments' variance stops the gradient at
-the mean, which keeps first derivatives right but drops a second-derivative
-term, so for models whose inference forward uses it (vit_s's LayerNorm) H v
-is slightly off (see tests/test_hvp.py); batch norm in inference mode does
-not use it.
+changes no variable. (tf.nn.moments stops the gradient at the mean and would
+drop a second-derivative term; batch norm in inference mode does not use it
+and LayerNorm computes its variance without it, models_paper._Ctx.ln.)
 """
+
+import functools
 
 import numpy as np
 import tensorflow as tf
@@ -51,6 +61,12 @@ import contract as C
 F32 = tf.float32
 
 ASAM_ETA = 0.01
+# SAM's second pass draws its dropout mask from seed XOR this constant (the
+# 64-bit golden ratio 0x9E3779B97F4A7C15 as a signed int64): a fresh mask, as
+# PyTorch's SAM gets from its second forward call, and still a pure function of
+# the step seed. Go's step seeds are non-negative, so seed XOR it (negative)
+# is never another step's seed.
+SECOND_PASS_SEED_XOR = -0x61C8864680B583EB
 ASAM_ADAPTIVE_LEAVES = ("kernel", "gamma", "filters")
 
 
@@ -58,6 +74,11 @@ def asam_adaptive(param_name):
     """True for the parameters ASAM rescales by |w| + eta: those PyTorch
     names "...weight" (conv/dense kernels, norm scales, the toy filters)."""
     return param_name.rsplit("/", 1)[-1] in ASAM_ADAPTIVE_LEAVES
+
+
+def second_pass_seed(seed):
+    """The dropout seed of SAM's and ASAM's second forward pass."""
+    return tf.bitwise.bitwise_xor(tf.cast(seed, tf.int64), tf.constant(SECOND_PASS_SEED_XOR, tf.int64))
 
 
 def _spec(shape, dtype, name):
@@ -82,13 +103,18 @@ class TrainModule(tf.Module):
         seed = _spec([], tf.int64, C.SEED)
         path = _spec([], tf.string, C.PATH)
 
-        self.train_sgd = tf.function(self._train_sgd, input_signature=[
-            img, lab, wts, scalar(C.LR), scalar(C.MOMENTUM), scalar(C.WEIGHT_DECAY), seed])
-        self.train_sam = tf.function(self._train_sam, input_signature=[
-            img, lab, wts, scalar(C.LR), scalar(C.MOMENTUM), scalar(C.WEIGHT_DECAY), scalar(C.RHO), seed])
         self._asam_adaptive = tuple(asam_adaptive(p.name) for p in model.params)
-        self.train_asam = tf.function(self._train_asam, input_signature=[
-            img, lab, wts, scalar(C.LR), scalar(C.MOMENTUM), scalar(C.WEIGHT_DECAY), scalar(C.RHO), seed])
+        tgt = _spec([None, model.num_classes], F32, C.TARGETS)
+        hyper = [scalar(C.LR), scalar(C.MOMENTUM), scalar(C.WEIGHT_DECAY)]
+        for method in ("sgd", "sam", "asam"):
+            rho = [] if method == "sgd" else [scalar(C.RHO)]
+            for soft, y in ((False, lab), (True, tgt)):
+                name = "train_" + method + ("_soft" if soft else "")
+                if method == "sgd":
+                    step = functools.partial(self._train_sgd, soft)
+                else:
+                    step = functools.partial(self._train_sharp, method, soft)
+                setattr(self, name, tf.function(step, input_signature=[img, y, wts] + hyper + rho + [seed]))
         self.predict = tf.function(self._predict, input_signature=[img])
         self.evaluate = tf.function(self._evaluate, input_signature=[img, lab])
         self.save = tf.function(self._save, input_signature=[path])
@@ -100,10 +126,15 @@ class TrainModule(tf.Module):
         self.hvp = tf.function(self._hvp, input_signature=[img, lab, vec])
 
     # ---- pieces -------------------------------------------------------
-    def _loss(self, params, images, labels, weights, training, seed):
+    def _loss(self, params, images, labels, weights, training, seed, soft=False):
+        """sum_i weights_i * CE_i / N, with CE against integer labels or,
+        when soft, against the rows of labels (targets [N, C])."""
         logits, new_state = self.model.forward(params, [s.read_value() for s in self.state],
                                                images, training, seed)
-        per_ex = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        if soft:
+            per_ex = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        else:
+            per_ex = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
         n = tf.cast(tf.shape(labels)[0], F32)
         loss = tf.reduce_sum(weights * per_ex) / n
         return loss, logits, new_state
@@ -111,6 +142,11 @@ class TrainModule(tf.Module):
     @staticmethod
     def _correct(logits, labels):
         return tf.cast(tf.equal(tf.argmax(logits, axis=1, output_type=tf.int32), labels), tf.int32)
+
+    @staticmethod
+    def _hard(labels, soft):
+        """The labels that count as correct: argmax of the targets when soft."""
+        return tf.argmax(labels, axis=1, output_type=tf.int32) if soft else labels
 
     def _apply(self, grads, lr, momentum, weight_decay):
         # buf <- momentum * buf + g; w <- w - lr * buf as one fused kernel.
@@ -129,45 +165,34 @@ class TrainModule(tf.Module):
             v.assign(s)
 
     # ---- signatures ---------------------------------------------------
-    def _train_sgd(self, images, labels, weights, lr, momentum, weight_decay, seed):
+    def _train_sgd(self, soft, images, labels, weights, lr, momentum, weight_decay, seed):
         with tf.GradientTape() as tape:
-            loss, logits, new_state = self._loss(self.params, images, labels, weights, True, seed)
+            loss, logits, new_state = self._loss(self.params, images, labels, weights, True, seed, soft)
         grads = tape.gradient(loss, self.params)
         self._set_state(new_state)
         self._apply(grads, lr, momentum, weight_decay)
-        return {C.LOSS: loss, C.CORRECT: tf.reduce_sum(self._correct(logits, labels))}
+        return {C.LOSS: loss, C.CORRECT: tf.reduce_sum(self._correct(logits, self._hard(labels, soft)))}
 
-    def _train_sam(self, images, labels, weights, lr, momentum, weight_decay, rho, seed):
+    def _train_sharp(self, method, soft, images, labels, weights, lr, momentum, weight_decay, rho, seed):
+        """SAM (method "sam") or ASAM ("asam"): see the module docstring."""
         with tf.GradientTape() as tape:
-            loss, logits, new_state = self._loss(self.params, images, labels, weights, True, seed)
+            loss, logits, new_state = self._loss(self.params, images, labels, weights, True, seed, soft)
         g1 = tape.gradient(loss, self.params)
-        norm = tf.sqrt(tf.add_n([tf.reduce_sum(g * g) for g in g1]))
-        scale = rho / (norm + 1e-12)
-        perturbed = [p + scale * g for p, g in zip(self.params, g1)]
-        with tf.GradientTape() as tape2:
-            tape2.watch(perturbed)
-            loss2, _, _ = self._loss(perturbed, images, labels, weights, True, seed)
-        g2 = tape2.gradient(loss2, perturbed)
-        self._set_state(new_state)  # first pass only
-        self._apply(g2, lr, momentum, weight_decay)
-        return {C.LOSS: loss, C.CORRECT: tf.reduce_sum(self._correct(logits, labels))}
-
-    def _train_asam(self, images, labels, weights, lr, momentum, weight_decay, rho, seed):
-        with tf.GradientTape() as tape:
-            loss, logits, new_state = self._loss(self.params, images, labels, weights, True, seed)
-        g1 = tape.gradient(loss, self.params)
-        t = [tf.abs(p) + ASAM_ETA if a else None for p, a in zip(self.params, self._asam_adaptive)]
+        if method == "asam":
+            t = [tf.abs(p) + ASAM_ETA if a else None for p, a in zip(self.params, self._asam_adaptive)]
+        else:
+            t = [None] * len(g1)
         tg = [g if ti is None else ti * g for ti, g in zip(t, g1)]
         norm = tf.sqrt(tf.add_n([tf.reduce_sum(x * x) for x in tg]))
         scale = rho / (norm + 1e-12)
         perturbed = [p + scale * (x if ti is None else ti * x) for p, ti, x in zip(self.params, t, tg)]
         with tf.GradientTape() as tape2:
             tape2.watch(perturbed)
-            loss2, _, _ = self._loss(perturbed, images, labels, weights, True, seed)
+            loss2, _, _ = self._loss(perturbed, images, labels, weights, True, second_pass_seed(seed), soft)
         g2 = tape2.gradient(loss2, perturbed)
         self._set_state(new_state)  # first pass only
         self._apply(g2, lr, momentum, weight_decay)
-        return {C.LOSS: loss, C.CORRECT: tf.reduce_sum(self._correct(logits, labels))}
+        return {C.LOSS: loss, C.CORRECT: tf.reduce_sum(self._correct(logits, self._hard(labels, soft)))}
 
     def _predict(self, images):
         logits, _ = self.model.forward(self.params, self.state, images, False, tf.constant(0, tf.int64))

@@ -1,6 +1,7 @@
 """Tests of the train_asam signature (ASAM, Kwon et al. 2021, arXiv:2102.11600)
-against an eager numpy reference written from the official SamsungLabs/ASAM
-asam.py, plus rho = 0 == SGD bitwise and the batch-norm rule."""
+against the eager numpy reference written from the official SamsungLabs/ASAM
+asam.py (reference.asam_step), plus rho = 0 == SGD bitwise and the batch-norm
+rule."""
 
 import numpy as np
 import pytest
@@ -13,17 +14,13 @@ import reference
 from module import TrainModule
 
 SMALL = {
-    "toy_cnn": dict(input_shape=[3, 8], num_classes=2, filters=4, init_std=0.3),
+    "toy_cnn": dict(input_shape=[3, 8], num_classes=2, filters=4, init_scale=1.5),
     "mlp3": dict(input_shape=[6, 6, 1], num_classes=4, hidden=16, dropout=0.1),
     "cnn_bn": dict(input_shape=[8, 8, 1], num_classes=3),
 }
-ETA = 0.01
-
-# Our parameter-name leaf -> the PyTorch parameter name it stands for. The
-# official ASAM rescales by |w| + eta exactly the parameters whose PyTorch name
-# contains "weight" (conv/linear weight, BatchNorm/LayerNorm weight = gamma).
-TORCH_NAME = {"kernel": "weight", "gamma": "weight", "filters": "weight", "bias": "bias", "beta": "bias",
-              "cls_token": "cls_token", "pos_embedding": "pos_embedding"}
+asam_step = reference.asam_step
+official_rule = reference.official_asam_rule
+TORCH_NAME = reference.TORCH_NAME
 
 
 def small(name):
@@ -31,33 +28,11 @@ def small(name):
     return models.build(name, o.pop("input_shape"), o.pop("num_classes"), **o)
 
 
-def official_rule(param_name):
-    return "weight" in TORCH_NAME[param_name.rsplit("/", 1)[-1]]
-
-
-def asam_step(model, params, state, bufs, batch, lr, momentum, wd, rho, seed, adaptive=None):
-    """One ASAM step in numpy on eager gradients (cf. reference.sam_step):
-    T = |w| + eta on "weight" parameters (1 elsewhere), e = rho T^2 g / ||T g||,
-    g2 = grad at w + e (same batch and dropout seed, BN statistics from the
-    first pass), then PyTorch SGD with coupled weight decay at w."""
-    if adaptive is None:
-        adaptive = [official_rule(p.name) for p in model.params]
-    loss, g1, new_state = reference._grads(model, params, state, *batch, seed)
-    t = [(np.abs(p) + np.float32(ETA)).astype(np.float32) if a else None for p, a in zip(params, adaptive)]
-    tg = [g if ti is None else (ti * g).astype(np.float32) for ti, g in zip(t, g1)]
-    norm = np.sqrt(sum(float(np.sum(x.astype(np.float64) ** 2)) for x in tg))
-    scale = np.float32(rho / (norm + 1e-12))
-    pert = [(p + scale * (x if ti is None else ti * x)).astype(np.float32) for p, ti, x in zip(params, t, tg)]
-    _, g2, _ = reference._grads(model, pert, state, *batch, seed)
-    out_p, out_b = reference._base_step(params, g2, bufs, lr, momentum, wd)
-    return loss, out_p, new_state, out_b
-
-
 def test_adaptive_rule_matches_official_names():
     """module.asam_adaptive gives the official rule for every parameter of
     every registered model (a new kind of parameter must be classified)."""
     shapes = {"toy_cnn": ([3, 8], 2)}
-    small_opts = {"mlp3": dict(hidden=8), "vit_s": dict(hidden=16, depth=1, heads=2, mlp=16),
+    small_opts = {"mlp3": dict(hidden=8), "vit_s": dict(hidden=16, depth=1, heads=2, dim_head=8, mlp=16),
                   "preact_resnet18": dict(width=4), "resnet34": dict(width=4), "vgg19_bn": dict(width=4),
                   "densenet121": dict(growth=4, blocks=(1, 1, 1, 1))}
     for name in sorted(models.MODELS):
@@ -69,7 +44,8 @@ def test_adaptive_rule_matches_official_names():
     vit = models.build("vit_s", [8, 8, 3], 2, **small_opts["vit_s"])
     flags = {p.name: M.asam_adaptive(p.name) for p in vit.params}
     assert not flags["cls_token"] and not flags["pos_embedding"] and not flags["mlp_head/bias"]
-    assert flags["layers.0.attn.to_qkv/kernel"] and flags["norm/gamma"] and not flags["norm/beta"]
+    assert flags["transformer.layers.0.0.to_qkv/kernel"] and flags["transformer.norm/gamma"]
+    assert not flags["transformer.norm/beta"] and flags["to_patch_embedding.1/gamma"]
 
 
 @pytest.mark.parametrize("name", ["mlp3", "cnn_bn"])
@@ -103,7 +79,9 @@ def test_asam_matches_numpy_reference(name):
     assert max(np.max(np.abs(a - b)) for a, b in zip(p_asam, p_sam)) > 1e-4
 
 
-@pytest.mark.parametrize("name", sorted(SMALL))
+# Models without dropout; with dropout the second pass draws a fresh mask
+# (tests/test_second_pass.py).
+@pytest.mark.parametrize("name", ["cnn_bn", "toy_cnn"])
 def test_asam_rho_zero_is_sgd_bitwise(name):
     m = small(name)
     a, b = TrainModule(m), TrainModule(m)

@@ -19,13 +19,13 @@ import reference
 from module import TrainModule
 
 SMALL = {
-    "toy_cnn": dict(input_shape=[3, 8], num_classes=2, filters=4, init_std=0.3),
+    "toy_cnn": dict(input_shape=[3, 8], num_classes=2, filters=4, init_scale=1.5),
     "mlp3": dict(input_shape=[6, 6, 1], num_classes=4, hidden=16, dropout=0.1),
     "cnn_bn": dict(input_shape=[8, 8, 1], num_classes=3),
 }
 # Small enough for the explicit P x P Hessian.
 TINY = {
-    "toy_cnn": dict(input_shape=[3, 5], num_classes=2, filters=3, init_std=0.4),
+    "toy_cnn": dict(input_shape=[3, 5], num_classes=2, filters=4, init_scale=1.5),
     "mlp3": dict(input_shape=[3, 3, 1], num_classes=3, hidden=4, dropout=0.1),
     "cnn_bn": dict(input_shape=[4, 4, 1], num_classes=3, channels=(2, 3)),
 }
@@ -226,7 +226,7 @@ def test_exported_hvp_signature(tmp_path):
 # Small options of every registered architecture (as in test_asam).
 ALL_SMALL = {"toy_cnn": ([3, 8], 2, dict(filters=4)), "mlp3": ([8, 8, 3], 3, dict(hidden=8)),
              "cnn_bn": ([8, 8, 3], 3, dict(channels=(4, 4))),
-             "vit_s": ([8, 8, 3], 3, dict(hidden=16, depth=1, heads=2, mlp=16)),
+             "vit_s": ([8, 8, 3], 3, dict(hidden=16, depth=1, heads=2, dim_head=8, mlp=16)),
              "preact_resnet18": ([8, 8, 3], 3, dict(width=4)), "resnet34": ([8, 8, 3], 3, dict(width=4)),
              "vgg19_bn": ([32, 32, 3], 3, dict(width=4)),
              "densenet121": ([8, 8, 3], 3, dict(growth=4, blocks=(1, 1, 1, 1)))}

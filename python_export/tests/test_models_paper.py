@@ -1,6 +1,7 @@
 """Tests of the paper's architectures (models_paper.py): parameter counts of
-the full CIFAR-10 models against kuangliu/pytorch-cifar, forward shapes of the
-full models, and training through TrainModule (SGD, SAM and ASAM rules) on
+the full CIFAR-10 models against the reference implementations (kuangliu/
+pytorch-cifar, tml-epfl/understanding-sam, lucidrains/vit-pytorch), forward
+shapes of the full models, and training through TrainModule (SGD, SAM and ASAM rules) on
 reduced-width variants so that graph tracing stays fast.
 
 Set USEFUL_SLOW_TESTS=1 to also export every model (only one by default)."""
@@ -22,19 +23,53 @@ from module import TrainModule
 PAPER = ["preact_resnet18", "resnet34", "vgg19_bn", "densenet121", "vit_s"]
 
 # Parameter counts of kuangliu/pytorch-cifar's models for CIFAR-10 (3x32x32,
-# num_classes=10), i.e. sum(p.numel() for p in net.parameters()): PreActResNet18
-# (models/preact_resnet.py), ResNet34 (models/resnet.py), VGG('VGG19')
-# (models/vgg.py; its convs keep nn.Conv2d's default bias) and DenseNet121
-# (models/densenet.py). The same numbers are tabulated ("Params ... evaluated
-# using thop") in the README of pytorch-cifar forks and printed by
-# torchsummary for these models. BN running statistics are buffers, not
-# parameters, in PyTorch and state (not params) here, so the match is exact.
+# num_classes=10), i.e. sum(p.numel() for p in net.parameters()): ResNet34
+# (models/resnet.py), VGG('VGG19') (models/vgg.py; its convs keep
+# nn.Conv2d's default bias) and DenseNet121 (models/densenet.py). The same
+# numbers are tabulated ("Params ... evaluated using thop") in the README of
+# pytorch-cifar forks and printed by torchsummary for these models. BN
+# running statistics are buffers, not parameters, in PyTorch and state (not
+# params) here, so the match is exact.
 KUANGLIU_CIFAR10 = {
-    "preact_resnet18": 11_171_146,
     "resnet34": 21_282_122,
     "vgg19_bn": 20_040_522,
     "densenet121": 6_956_298,
 }
+
+# PreActResNet18 of [3] (tml-epfl/understanding-sam deep_nets/models.py,
+# commit 306adde, PreActResNet18(n_cls=10), model_width 64), summed layer by
+# layer from that file (convs bias=False, BatchNorm2d affine: 2c each,
+# nn.Linear(512, 10)):
+#   conv1 3*64*9                                                   =      1,728
+#   layer1 2 x [bn1 128 + conv1 64*64*9 + bn2 128 + conv2 64*64*9]  =    147,968
+#   layer2 [128 + 64*128*9 + 256 + 128*128*9 + shortcut 64*128]
+#          + [256 + 128*128*9 + 256 + 128*128*9]                   =    525,184
+#   layer3 [256 + 128*256*9 + 512 + 256*256*9 + 128*256]
+#          + [512 + 256*256*9 + 512 + 256*256*9]                   =  2,098,944
+#   layer4 [512 + 256*512*9 + 1024 + 512*512*9 + 256*512]
+#          + [1024 + 512*512*9 + 1024 + 512*512*9]                 =  8,392,192
+#   bn (final BatchNorm2d(512)) 1,024; linear 512*10 + 10 = 5,130
+#   total 11,172,170 = kuangliu's PreActResNet18 (11,171,146, tabulated as
+#   above) + the final BN's 1,024.
+PREACT_RESNET18_CIFAR10 = 11_172_170
+
+# lucidrains/vit-pytorch ViT (vit_pytorch/vit.py, commit 0ebd4ed) with
+# image_size 32, patch_size 4, channels 3, num_classes 10, dim 768, depth 8,
+# heads 8, dim_head 64 (default), mlp_dim 2304, summed module by module:
+#   to_patch_embedding: LayerNorm(48) 96 + Linear(48, 768) 36,864 + 768
+#                       + LayerNorm(768) 1,536                          =      39,264
+#   cls_token 768; pos_embedding (64 + 1) * 768                         =      50,688
+#   per layer: Attention: LayerNorm 1,536 + to_qkv 768 * 1,536 (no bias)
+#              1,179,648 + to_out Linear(512, 768) 393,216 + 768
+#            + FeedForward: LayerNorm 1,536 + Linear(768, 2304)
+#              1,769,472 + 2,304 + Linear(2304, 768) 1,769,472 + 768    =   5,118,720
+#   8 layers                                                            =  40,949,760
+#   transformer.norm 1,536; mlp_head 768 * 10 + 10 = 7,690
+#   total                                                               =  41,048,938
+# For 28x28x1 inputs: patch_dim 16 (LayerNorm 32, Linear 12,288 + 768),
+# 49 + 1 tokens (38,400): 41,012,778.
+VIT_S_CIFAR10 = 41_048_938
+VIT_S_28x28x1_C10 = 41_012_778
 
 # Reduced variants for the training tests (same depth/topology except
 # DenseNet's block sizes; narrow so that tracing and steps are quick).
@@ -44,7 +79,7 @@ SMALL = {
     "resnet34": dict(width=4),
     "vgg19_bn": dict(width=8),
     "densenet121": dict(growth=4, blocks=(1, 2, 2, 1)),
-    "vit_s": dict(hidden=32, depth=2, heads=4, mlp=64),
+    "vit_s": dict(hidden=32, depth=2, heads=4, dim_head=8, mlp=64),
 }
 
 
@@ -56,20 +91,12 @@ def init_params(model, seed=0):
     return [spec.initial(tf.constant(seed, tf.int64), i) for i, spec in enumerate(model.params)]
 
 
-def vit_count(h, w, c, classes, patch=4, d=768, depth=8, m=2304):
-    """Closed-form ViT-S count: patch embedding, CLS, positions, per layer two
-    LayerNorms + qkv (no bias) + output projection + MLP, final LN + head."""
-    tokens = (h // patch) * (w // patch) + 1
-    layer = 2 * d + d * 3 * d + (d * d + d) + 2 * d + (d * m + m) + (m * d + d)
-    return (patch * patch * c * d + d) + d + tokens * d + depth * layer + 2 * d + (d * classes + classes)
-
-
 # ---- full models: specs and forward -----------------------------------------
 
-@pytest.mark.parametrize("name", sorted(KUANGLIU_CIFAR10))
-def test_full_param_counts_match_kuangliu(name):
+@pytest.mark.parametrize("name", sorted(KUANGLIU_CIFAR10) + ["preact_resnet18"])
+def test_full_param_counts_match_references(name):
     m = models.build(name, [32, 32, 3], 10)
-    assert m.param_count() == KUANGLIU_CIFAR10[name]
+    assert m.param_count() == KUANGLIU_CIFAR10.get(name, PREACT_RESNET18_CIFAR10)
     # Global average pooling: the count does not depend on the image size, and
     # only the last layer depends on the number of classes.
     assert models.build(name, [16, 24, 3], 10).param_count() == m.param_count()
@@ -77,11 +104,26 @@ def test_full_param_counts_match_kuangliu(name):
     assert models.build(name, [32, 32, 3], 100).param_count() - m.param_count() == 90 * (fan_in + 1)
 
 
+def test_preact_resnet18_final_bn_relu():
+    """[3]'s PreActResNet applies relu(bn(.)) to the last block's output
+    before the pool: with the final BN's shift at -1e3 every unit is zeroed,
+    so the logits are the linear layer's bias."""
+    m = small("preact_resnet18")
+    names = [p.name for p in m.params]
+    assert names[-4:] == ["bn/gamma", "bn/beta", "linear/kernel", "linear/bias"]
+    params = init_params(m)
+    params[names.index("bn/beta")] = tf.fill(params[names.index("bn/beta")].shape, -1e3)
+    x = tf.constant(np.random.default_rng(2).normal(size=[3] + SMALL_SHAPE), tf.float32)
+    logits, _ = m.forward(params, [s.initial() for s in m.state], x, False, tf.constant(0, tf.int64))
+    np.testing.assert_allclose(logits.numpy(), np.tile(params[-1].numpy(), [3, 1]), atol=1e-6)
+
+
 def test_full_vit_s_param_count():
     m = models.build("vit_s", [32, 32, 3], 10)
-    assert m.options == {"patch": 4, "hidden": 768, "depth": 8, "heads": 8, "mlp": 2304, "dropout": 0.0}
-    assert m.param_count() == vit_count(32, 32, 3, 10) == 47_338_762
-    assert models.build("vit_s", [28, 28, 1], 10).param_count() == vit_count(28, 28, 1, 10)
+    assert m.options == {"patch": 4, "hidden": 768, "depth": 8, "heads": 8, "dim_head": 64, "mlp": 2304,
+                         "dropout": 0.0, "emb_dropout": 0.0}
+    assert m.param_count() == VIT_S_CIFAR10
+    assert models.build("vit_s", [28, 28, 1], 10).param_count() == VIT_S_28x28x1_C10
 
 
 def test_param_names_unique_and_state_is_batchnorm():
