@@ -89,6 +89,8 @@ var fields = []Field{
 		Usage: "ASAM neighbourhood radius"},
 	{Name: "augment", Group: GroupTrain, Recorded: true, bind: func(o *Options) Value { return stringValue{&o.Augment} },
 		Usage: "none, cropflip (random crop, padding H/8, and flip) or trivialaugment (crop/flip + TrivialAugmentWide); default per dataset"},
+	{Name: "mixup", Group: GroupTrain, Recorded: true, bind: func(o *Options) Value { return floatValue{&o.MixUp} },
+		Usage: "MixUp alpha: mix every training batch (lambda ~ Beta(alpha, alpha)) and train on the soft labels, as the paper's label-noise runs (Table 8; e.g. 1.0); 0: off"},
 	{Name: "seed", Group: GroupTrain, Recorded: true, bind: func(o *Options) Value { return seedsValue{&o.Seeds} },
 		Usage: "seed of every random choice (data, W0, order, clusters), or a comma list: each seed runs in <run-dir>/seed-<s>/ and the report gives mean ± std over them (toy: 0,1,2)"},
 

@@ -71,6 +71,9 @@ type TrainOptions struct {
 	Rho, ASAMRho float64
 	// Augment is "none", "cropflip" or "trivialaugment".
 	Augment string
+	// MixUp, if positive, mixes every training batch with lambda ~
+	// Beta(MixUp, MixUp) and trains on the soft labels (Table 8); 0 is off.
+	MixUp float64
 	// Seeds are the seeds to run: every random choice (the data, W0, the
 	// order, the clusters) derives from one. A run of several seeds runs
 	// each in its own folder and reports mean ± std over them.

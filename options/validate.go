@@ -87,6 +87,12 @@ func (o *Options) Validate() error {
 			return Usagef("--%s %v: want a finite value >= 0", v.name, v.x)
 		}
 	}
+	if !finiteAtLeast0(o.MixUp) {
+		return Usagef("--mixup %v: want a finite alpha >= 0 (0: off)", o.MixUp)
+	}
+	if o.MixUp > 0 && o.Dataset == Toy {
+		return Usagef("--mixup %v: the toy data takes no augmentation", o.MixUp)
+	}
 	if !slices.Contains(LRSchedules, o.LRSchedule) {
 		return Usagef("--lr-schedule %q: want constant or step", o.LRSchedule)
 	}

@@ -136,7 +136,8 @@ type ToyMetrics struct {
 	SlowClusterPrecision float64            `json:"slow_cluster_precision"`
 	SlowClusterRecall    float64            `json:"slow_cluster_recall"`
 	PerMethod            map[string]PrecRec `json:"per_method"`
-	InitStd              float64            `json:"init_std"`
+	// InitBound is b of the toy's W0 ~ U(-b, b) (manifest init_bound).
+	InitBound float64 `json:"init_bound"`
 	// EarlyGapShare is the share of the early iterations (until GD's G_e
 	// reaches half its final value) at which
 	// S_e - S_d (SAM) < G_e - G_d (GD), at the main beta_d.

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/useful-pipeline/useful-pipeline/augment"
 	"github.com/useful-pipeline/useful-pipeline/dataset"
@@ -164,17 +165,21 @@ func (e *Env) separateEpoch(method string) (int, error) {
 	return s.SeparateEpoch, err
 }
 
-// toyFeatures records G_e = max_j <w_j, v_e> and G_d = max_j <w_j, v_d> of
-// toy_cnn (v_e = e_0, v_d = e_1; filters are the columns of the d x J
-// "filters" parameter).
+// toyFeatures records G_e = max_j <w_j, v_e> and G_d = max_j <w_j, v_d>
+// of toy_cnn (v_e = e_0, v_d = e_1 of the patch space; the filters are the
+// columns of the d x J "filters" parameter). toy_cnn has two banks, as the
+// paper's reference code: filters J/2.. feed the logit of y = +1 and
+// learn +v, filters ..J/2 feed y = -1's and learn -v; with bank 0's sign
+// flipped the network is Eq. 1's f = sum_j sum_p sigma(<w_j, x_p>), so
+// G = max(max_{j >= J/2} <w_j, v>, max_{j < J/2} -<w_j, v>).
 func (e *Env) toyFeatures(m *graphs.Model, row *rundir.EpochStats) error {
 	if e.Opts.Dataset != options.Toy {
 		return nil
 	}
 	man := m.Manifest()
 	off, size, ok := man.ParamOffset("filters")
-	if !ok || len(man.Params) == 0 || len(man.Params[0].Shape) != 2 {
-		return fmt.Errorf("model folder %s: no d x J \"filters\" parameter for the toy feature curves", m.Dir())
+	if !ok || len(man.Params) == 0 || len(man.Params[0].Shape) != 2 || man.Params[0].Shape[1]%2 != 0 {
+		return fmt.Errorf("model folder %s: no d x J \"filters\" parameter (J even: two banks) for the toy feature curves", m.Dir())
 	}
 	p, err := m.Params()
 	if err != nil {
@@ -182,11 +187,17 @@ func (e *Env) toyFeatures(m *graphs.Model, row *rundir.EpochStats) error {
 	}
 	j := man.Params[0].Shape[1]
 	w := p[off : off+size]
-	ge, gd := float64(w[0]), float64(w[j])
-	for k := 1; k < j; k++ {
-		ge = max(ge, float64(w[k]))
-		gd = max(gd, float64(w[j+k]))
+	align := func(row int) float64 {
+		g := math.Inf(-1)
+		for k := range j {
+			v := float64(w[row*j+k])
+			if k < j/2 {
+				v = -v
+			}
+			g = max(g, v)
+		}
+		return g
 	}
-	row.Features = map[string]float64{"G_e": ge, "G_d": gd}
+	row.Features = map[string]float64{"G_e": align(0), "G_d": align(1)}
 	return nil
 }

@@ -299,9 +299,13 @@ func (e *Env) reportPlots(md *strings.Builder, met *rundir.Metrics, curves map[s
 	if err == nil && len(man.Params) > 0 && len(man.Params[0].Shape) == 2 {
 		filters = man.Params[0].Shape[1]
 	}
+	init := "as exported"
 	if err == nil {
-		if v, ok := man.Options["init_std"].(float64); ok && met.Toy != nil {
-			met.Toy.InitStd = v
+		bound, _ := man.Options["init_bound"].(float64)
+		scale, _ := man.Options["init_scale"].(float64)
+		if bound > 0 && met.Toy != nil {
+			met.Toy.InitBound = bound
+			init = fmt.Sprintf("W0 and biases ~ U(-%.4g, %.4g): PyTorch's Conv1d default U(±1/sqrt(d)) times %g, as the paper's reference code [18]", bound, bound, scale)
 		}
 	}
 	md.WriteString("\n## Feature learning (Fig. 3)\n\nG_e = max_j <w_j, v_e> and G_d = max_j <w_j, v_d> for GD; S_e and S_d for SAM; baselines trained on the original data.\n\n")
@@ -390,8 +394,8 @@ func (e *Env) reportPlots(md *strings.Builder, met *rundir.Metrics, curves map[s
 		}
 	}
 	if met.Toy != nil {
-		fmt.Fprintf(md, "toy_cnn: J = %d filters, W0 ~ N(0, %g^2) (see docs/DESIGN.md for the choice), logistic loss, full-batch GD lr %g without momentum, SAM rho %g, %d iterations.\n",
-			filters, met.Toy.InitStd, o.LR, o.Rho, o.Epochs)
+		fmt.Fprintf(md, "toy_cnn: J = %d filters with a bias each in two banks (one per class), cubic activation, two logits and cross-entropy; %s; full-batch GD lr %g without momentum, SAM rho %g, %d iterations (docs/DESIGN.md).\n",
+			filters, init, o.LR, o.Rho, o.Epochs)
 		stats, take := map[string]rundir.Stat{}, map[string]rundir.Stat{}
 		for _, r := range met.Runs {
 			stats[r.ID] = rundir.Stat{Mean: r.TestAccuracyPct, N: 1}

@@ -39,7 +39,7 @@ func (e *Env) newLoop(m *graphs.Model, job trainJob) (*train.Loop, error) {
 	if bs == 0 {
 		bs = max(job.data.Len(), len(job.indices))
 	}
-	smp := sampler.New(job.data, job.indices, job.weights, &sampler.Config{BatchSize: bs, Seed: o.Seed(), Shuffle: true, Augment: job.augment})
+	smp := sampler.New(job.data, job.indices, job.weights, &sampler.Config{BatchSize: bs, Seed: o.Seed(), Shuffle: true, Augment: job.augment, MixUpAlpha: o.MixUp})
 	l := &train.Loop{Name: job.name, Sampler: smp, Step: step, Epochs: job.epochs, LR: o.LRAt,
 		Hyper: graphs.Hyper{Momentum: float32(o.Momentum), WeightDecay: float32(o.WeightDecay), Rho: float32(o.RhoFor(job.method))},
 		Seed:  func(epoch, step int) int64 { return train.StepSeed(o.Seed(), epoch, step) }}

@@ -8,22 +8,20 @@ import (
 	"time"
 
 	"github.com/useful-pipeline/useful-pipeline/graphs"
+	"github.com/useful-pipeline/useful-pipeline/internal/seedmix"
 	"github.com/useful-pipeline/useful-pipeline/sampler"
 )
 
 // Step is one train step on a batch.
 type Step func(*graphs.Batch, graphs.Hyper) (graphs.StepResult, error)
 
-// StepOf returns the train step of method ("sgd", "sam" or "asam") on m.
-// Any other method is an error naming it.
+// StepOf returns the train step of method ("sgd", "sam" or "asam") on m:
+// the hard-label step, or the soft-label one for batches that carry MixUp
+// targets (graphs.Model.Train). Any other method is an error naming it.
 func StepOf(m *graphs.Model, method string) (Step, error) {
 	switch method {
-	case "sgd":
-		return m.TrainSGD, nil
-	case "sam":
-		return m.TrainSAM, nil
-	case "asam":
-		return m.TrainASAM, nil
+	case "sgd", "sam", "asam":
+		return func(b *graphs.Batch, h graphs.Hyper) (graphs.StepResult, error) { return m.Train(method, b, h) }, nil
 	}
 	return nil, fmt.Errorf("unknown method %q: want sgd, sam or asam", method)
 }
@@ -64,7 +62,7 @@ func RunEpoch(it *sampler.Iterator, step Step, h graphs.Hyper, seed func(step in
 			return res, err
 		}
 		h.Seed = seed(k)
-		r, err := step(&graphs.Batch{Images: b.Images, Labels: b.Labels, Weights: b.Weights, N: b.N}, h)
+		r, err := step(&graphs.Batch{Images: b.Images, Labels: b.Labels, Weights: b.Weights, Targets: b.Targets, N: b.N}, h)
 		n := b.N
 		it.Release(b)
 		res.Busy += time.Since(t0)
@@ -98,12 +96,12 @@ func (e *NaNError) Error() string {
 	return fmt.Sprintf("run %s: training loss is %v at epoch %d step %d; stopped (last good checkpoint: %s)", e.Run, e.Loss, e.Epoch, e.Step, e.Checkpoint)
 }
 
+// streamDropout keeps the in-graph seeds apart from the other streams
+// derived from a run's seed.
+const streamDropout = 0x64726f706f7574 // "dropout"
+
 // StepSeed derives the in-graph randomness (dropout) of one step of a run
-// seeded seed.
+// seeded seed: non-negative, a function of (seed, epoch, step) only.
 func StepSeed(seed uint64, epoch, step int) int64 {
-	x := seed*0x9E3779B97F4A7C15 ^ uint64(epoch)<<32 ^ uint64(step)
-	x ^= x >> 31
-	x *= 0xBF58476D1CE4E5B9
-	x ^= x >> 29
-	return int64(x >> 1)
+	return int64(seedmix.Derive(seed, streamDropout, uint64(epoch), uint64(step)) >> 1)
 }
