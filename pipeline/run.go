@@ -105,6 +105,12 @@ func prepare(o *options.Options, io IO) (*prepared, error) {
 		if err := checkExisting(dir, todo, o); err != nil {
 			return fail(err)
 		}
+	} else if o.Stage != "all" {
+		// A single stage on a new run directory: only one that needs no
+		// other stage can run.
+		if err := checkInputs(dir, todo[0], o); err != nil {
+			return fail(err)
+		}
 	}
 	// Read and check the data and the model before anything is written:
 	// bad files are bad input (exit 2) and leave the run directory

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"github.com/useful-pipeline/useful-pipeline/train"
 	"math"
 
 	"github.com/useful-pipeline/useful-pipeline/rundir"
@@ -29,7 +30,7 @@ func (e *Env) Evaluate() ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := checkFinite(run.ID, e.Opts.Epochs, 0, "test logit", ev.Logits, d.Test.NumClasses); err != nil {
+		if err := train.CheckFinite(run.ID, e.Opts.Epochs, 0, "test logit", ev.Logits, d.Test.NumClasses); err != nil {
 			return nil, err
 		}
 		r := rundir.EvalResult{Run: run.ID, NumTest: d.Test.Len()}

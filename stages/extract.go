@@ -1,5 +1,7 @@
 package stages
 
+import "github.com/useful-pipeline/useful-pipeline/train"
+
 // Extract computes, for each USEFUL method, the logits and the loss of every
 // training example (inference mode, no augmentation) with the weights at the
 // separating epoch: extract/<method>/ (see rundir.Layout).
@@ -28,7 +30,7 @@ func (e *Env) Extract() ([]string, error) {
 			x     []float32
 			width int
 		}{{"logit", ev.Logits, d.Train.NumClasses}, {"per-example training loss", ev.Loss, 1}} {
-			if err := checkFinite(pd.Rel(), t, 0, v.what, v.x, v.width); err != nil {
+			if err := train.CheckFinite(pd.Rel(), t, 0, v.what, v.x, v.width); err != nil {
 				return nil, err
 			}
 		}

@@ -100,7 +100,7 @@ func (e *Env) Probe() ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if err := checkFinite(pd.Rel(), st.Epoch+1, (st.Epoch+1)*st.StepsPerEpoch, "per-example training loss", ev.Loss, 1); err != nil {
+			if err := train.CheckFinite(pd.Rel(), st.Epoch+1, (st.Epoch+1)*st.StepsPerEpoch, "per-example training loss", ev.Loss, 1); err != nil {
 				return err
 			}
 			loss = append(loss, ev.Loss...)

@@ -67,7 +67,7 @@ func (e *Env) Retrain() ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if err := checkFinite(run.ID, st.Epoch+1, (st.Epoch+1)*st.StepsPerEpoch, "per-example training loss", ev.Loss, 1); err != nil {
+			if err := train.CheckFinite(run.ID, st.Epoch+1, (st.Epoch+1)*st.StepsPerEpoch, "per-example training loss", ev.Loss, 1); err != nil {
 				return err
 			}
 			if err := learn.Update(ev.Correct, st.Epoch+1); err != nil {

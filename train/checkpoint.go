@@ -68,9 +68,16 @@ func (c Checkpoints) Attach(l *Loop) {
 		return ck.Write(c.Model.Save, rundir.TrainState{Name: l.Name, Next: st.Next, Curves: st.Curves, Kept: kept, RunID: c.RunID})
 	})
 	l.OnFail(func(st *State, err error) error {
+		if !ck.HasState() {
+			return err // none written yet: NaNError says "none"
+		}
 		var ne *NaNError
 		if errors.As(err, &ne) {
 			ne.Checkpoint = ck.Path()
+		}
+		var nf *NonFiniteError
+		if errors.As(err, &nf) {
+			nf.Checkpoint = ck.Path()
 		}
 		return err
 	})

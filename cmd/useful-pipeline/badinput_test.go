@@ -674,8 +674,11 @@ func flagCases(t *testing.T) map[string][]flagCase {
 		"toy-beta-d":         {{[]string{"--toy-beta-d", "-0.1"}, "--toy-beta-d -0.1: want a finite value >= 0", 0}},
 		"toy-compare-beta-d": {{[]string{"--toy-compare-beta-d", "abc"}, `invalid argument "abc" for "--toy-compare-beta-d" flag`, 0}},
 		"version":            {{[]string{"--version=please"}, `invalid argument "please" for "--version" flag`, 0}},
-		"verbose":            {{[]string{"--verbose=loud"}, `invalid argument "loud" for "--verbose" flag`, 0}},
-		"print-config":       {{[]string{"--print-config=yes"}, `invalid argument "yes" for "--print-config" flag`, 0}},
+		"image-size": {{[]string{"--image-size", "0,5"}, "--image-size 0,5: want H,W between 1 and 4096", 0}, {[]string{"--image-size", "32"}, `invalid argument "32" for "--image-size" flag: want H,W`, 0},
+			{[]string{"--image-size", "32,32"}, "--image-size 32,32: only for --dataset imagefolder", 0}},
+		"mixup":        {{[]string{"--mixup", "-1"}, "--mixup -1: want a finite alpha >= 0", 0}, {[]string{"--mixup", "1"}, "--mixup 1: the toy data takes no augmentation", 0}},
+		"verbose":      {{[]string{"--verbose=loud"}, `invalid argument "loud" for "--verbose" flag`, 0}},
+		"print-config": {{[]string{"--print-config=yes"}, `invalid argument "yes" for "--print-config" flag`, 0}},
 		"config": {
 			{[]string{"--config", "/nonexistent/run.yaml"}, `--config "/nonexistent/run.yaml": open /nonexistent/run.yaml: no such file or directory`, 0},
 			{[]string{"--config", file}, fmt.Sprintf("%s: want a map of option names to values", file), 0},
@@ -806,8 +809,8 @@ func TestBadInputModelFolders(t *testing.T) {
 	}
 	cases := []modelCase{
 		{"no model folder", func(t *testing.T, models, runDir string) ([]string, string) {
-			return toyArgs(models, runDir), filepath.Join(models, toy, "manifest.json")
-		}, []string{"no such file or directory", "make models"}},
+			return toyArgs(models, runDir), filepath.Join(models, toy)
+		}, []string{"not there: export the model for this data with", "python_export/export.py --model toy_cnn --input-shape 3,50 --num-classes 2 --out "}},
 		{"manifest.json missing", doctored(func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "manifest.json")) }), []string{"manifest.json: no such file or directory"}},
 		{"manifest.json not JSON", doctored(func(t *testing.T, dir string) {
 			replaceFile(t, filepath.Join(dir, "manifest.json"), []byte("{\"format\": 1, oops"))
@@ -843,7 +846,7 @@ func TestBadInputModelFolders(t *testing.T) {
 		}), []string{"expected shape [-1 3 40] (input_shape [3 40]), found [-1 3 50]"}},
 		{"manifest class count differs from the data", doctored(func(t *testing.T, dir string) {
 			editManifest(t, dir, func(m map[string]any) { m["num_classes"] = 3 })
-		}), []string{"3 classes, but the data has 2"}},
+		}), []string{"(num_classes 3), found [-1 2]"}},
 		{"saved_model.pb missing", doctored(func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "saved_model.pb")) }), []string{"load SavedModel"}},
 		{"saved_model.pb truncated", doctored(func(t *testing.T, dir string) {
 			rewrite(t, filepath.Join(dir, "saved_model.pb"), func(b []byte) []byte { return b[:len(b)/2] })
@@ -907,7 +910,10 @@ func TestRuntimeFailureExitsOne(t *testing.T) {
 	}
 	for _, runDir := range []string{filepath.Join(file, "run"), file} {
 		t.Run(runDir, func(t *testing.T) {
-			expectExit(t, 2, runDir+"-never", small(t, runDir, "--toy-n", "200"), runDir)
+			expectExit(t, 2, filepath.Join(t.TempDir(), "never"), small(t, runDir, "--toy-n", "200"), runDir)
+			if b, err := os.ReadFile(file); err != nil || string(b) != "x" {
+				t.Fatalf("the file changed: %q, %v", b, err)
+			}
 		})
 	}
 }

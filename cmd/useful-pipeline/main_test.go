@@ -321,7 +321,10 @@ func TestNaNLossStopsWithEpochAndStep(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1: %s", code, e)
 	}
-	for _, want := range []string{"run sgd", "training loss is", "at epoch 6 step 1", "last good checkpoint", filepath.Join(dir, "retrain", "sgd", "ckpt")} {
+	// The weights turn non-finite with the update of epoch 4: the
+	// measurement after it (per-example losses) stops the run, naming it,
+	// the epoch and the step, and the checkpoint of epoch 3 is kept.
+	for _, want := range []string{"run sgd", "per-example training loss of example", "after epoch 4 (step 4)", "last good checkpoint", filepath.Join(dir, "retrain", "sgd", "ckpt")} {
 		if !strings.Contains(e, want) {
 			t.Errorf("stderr %q lacks %q", e, want)
 		}
