@@ -8,22 +8,7 @@ import (
 	_ "image/jpeg" // JPEG decoder
 	_ "image/png"  // PNG decoder
 	"os"
-	"path/filepath"
-	"strings"
 )
-
-// isImageName reports whether a file name is a PNG or JPEG file that is not
-// hidden (the rule of the loaders' image folders).
-func isImageName(name string) bool {
-	if strings.HasPrefix(name, ".") {
-		return false
-	}
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".png", ".jpg", ".jpeg":
-		return true
-	}
-	return false
-}
 
 // checkImageSize reads the header of an image file and returns an error
 // naming the file if it cannot be read or is not width x height.

@@ -83,7 +83,7 @@ func listImages(dir string) ([]string, error) {
 	}
 	var out []string
 	for _, e := range entries { // ReadDir sorts by name
-		if !e.IsDir() && isImageName(e.Name()) {
+		if !e.IsDir() && loaders.IsImageName(e.Name()) {
 			out = append(out, filepath.Join(dir, e.Name()))
 		}
 	}

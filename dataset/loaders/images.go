@@ -23,8 +23,9 @@ type imageJob struct {
 	label int32
 }
 
-// isImageName reports whether a file name has a PNG or JPEG extension.
-func isImageName(name string) bool {
+// IsImageName reports whether a file name is an image the loaders (and
+// predict) read: a PNG or JPEG extension, not a hidden file.
+func IsImageName(name string) bool {
 	if strings.HasPrefix(name, ".") {
 		return false
 	}
@@ -238,7 +239,7 @@ func listImages(format, folder string) ([]string, error) {
 	}
 	var out []string
 	for _, e := range entries { // ReadDir sorts by name
-		if !e.IsDir() && isImageName(e.Name()) {
+		if !e.IsDir() && IsImageName(e.Name()) {
 			out = append(out, filepath.Join(folder, e.Name()))
 		}
 	}
