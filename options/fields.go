@@ -72,7 +72,7 @@ var fields = []Field{
 	{Name: "method", Group: GroupTrain, Recorded: true, bind: func(o *Options) Value { return listValue{&o.Methods} },
 		Usage: "optimiser(s), comma list of " + strings.Join(Methods, ", ")},
 	{Name: "epochs", Group: GroupTrain, Recorded: true, bind: func(o *Options) Value { return intValue{&o.Epochs} },
-		Usage: "training epochs T (default per dataset; toy: 600 full-batch iterations)"},
+		Usage: "training epochs T (default per dataset; toy: 1000 full-batch iterations)"},
 	{Name: "batch-size", Group: GroupTrain, Recorded: true, bind: func(o *Options) Value { return batchValue{&o.BatchSize} },
 		Usage: "batch size, at most the number of training examples; 0 or full: the whole training list per step (toy: full-batch GD)"},
 	{Name: "lr", Group: GroupTrain, Recorded: true, bind: func(o *Options) Value { return floatValue{&o.LR} },

@@ -71,7 +71,8 @@ func TestDefaultsPerDataset(t *testing.T) {
 		t.Fatalf("cifar10 vit_s: %+v, %v", v, err)
 	}
 	toy, err := Build(nil)
-	if err != nil || toy.Model != "toy_cnn" || toy.BatchSize != 0 || toy.Epochs != 600 || toy.Toy.N != 10000 || toy.Momentum != 0 || toy.Rho != 0.02 {
+	if err != nil || toy.Model != "toy_cnn" || toy.BatchSize != 0 || toy.Epochs != 1000 || !toy.SeparateEpoch.Auto || toy.Toy.N != 10000 || toy.Momentum != 0 || toy.Rho != 0.02 ||
+		len(toy.Seeds) != 3 {
 		t.Fatalf("toy defaults: %+v, %v", toy, err)
 	}
 	// An explicit zero is kept, not replaced by the dataset's default.

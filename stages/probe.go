@@ -12,13 +12,17 @@ import (
 	"github.com/useful-pipeline/useful-pipeline/train"
 )
 
-const evalBatch = 1000
+// evalValues bounds the input values of one evaluation call (16 MiB of
+// float32): small examples go in few calls (the toy's 10k training
+// examples in one), large ones in batches that keep memory bounded.
+const evalValues = 1 << 22
 
 // evalSet evaluates every example of ds in inference mode, normalised by
 // norm (nil: as stored).
 func evalSet(m *graphs.Model, ds *dataset.Dataset, norm *augment.Normalize) (*graphs.Eval, error) {
 	out := &graphs.Eval{}
 	size := ds.ExampleSize()
+	evalBatch := max(1, evalValues/size)
 	var buf []float32
 	for lo := 0; lo < ds.Len(); lo += evalBatch {
 		hi := min(lo+evalBatch, ds.Len())
