@@ -2,7 +2,7 @@
 (tfaugment.py, itself checked against the Go augmenters' golden values in
 test_tfaugment.py): given the same draws, every op and the whole batch
 function give bitwise the same values; the draws are uniform over the Go
-augmenters' ranges; an epoch visits every example once."""
+augmenters' ranges; an epoch visits every example once, in a new order each epoch."""
 
 import os
 import sys
@@ -73,7 +73,38 @@ def test_trivialaugment_equals_per_example(shape, mode):
             want = one(tf.constant(x_all[k]), ops[k], bins[k], negs[k]).numpy()
             diff = float(np.abs(got[i] - want).max())
             worst[ta.OP_NAMES[ops[k]]] = max(worst.get(ta.OP_NAMES[ops[k]], 0.0), diff)
-    assert worst == {name: 0.0 for name in ta.OP_NAMES}
+    # Sharpness sums the neighbours in Go's order (test_sharpness_go_order),
+    # the per-example depthwise convolution in its own: 1 ulp apart at most.
+    assert worst.pop("Sharpness") <= 1.2e-7
+    assert worst == {name: 0.0 for name in ta.OP_NAMES if name != "Sharpness"}
+
+
+def sharpness_go(x, factor):
+    """augment.Sharpness (augment/sharpness.go) in numpy float32, operation
+    by operation in Go's order."""
+    r, r1 = np.float32(factor), np.float32(1.0 - factor)
+    k1, k5 = np.float32(1) / np.float32(13), np.float32(5) / np.float32(13)
+    out = x.copy()
+    h, w = x.shape[:2]
+    for y in range(1, h - 1):
+        for i in range(1, w - 1):
+            up, mid, down = x[y - 1], x[y], x[y + 1]
+            n = up[i - 1] + up[i] + up[i + 1] + mid[i - 1] + mid[i + 1] + down[i - 1] + down[i] + down[i + 1]
+            smooth = k1 * n + k5 * mid[i]
+            out[y, i] = np.clip(r * mid[i] + r1 * smooth, np.float32(0), np.float32(1))
+    return out
+
+
+def test_sharpness_go_order():
+    rng = np.random.default_rng(9)
+    x = rng.random((6, 7, 5, 3), dtype=np.float32)
+    bins = np.array([0, 5, 15, 30, 30, 22])
+    negs = np.array([0, 1, 0, 0, 1, 1])
+    bt = tb.BatchTrivialAugmentWide(7, 5, 3)
+    got = bt.apply(tf.constant(x), np.full(6, ta.OP_SHARPNESS), bins, negs).numpy()
+    for k in range(6):
+        m = float(ta.LINSPACE099[bins[k]]) * (-1 if negs[k] else 1)
+        np.testing.assert_array_equal(got[k], sharpness_go(x[k], 1.0 + m))
 
 
 def test_trivialaugment_float_images():
@@ -87,7 +118,9 @@ def test_trivialaugment_float_images():
     bt = tb.BatchTrivialAugmentWide(h, w, c)
     got = tf.function(bt.apply)(x, op, b, s).numpy()
     for i in range(56):
-        np.testing.assert_array_equal(got[i], bt.one.apply(x[i], op[i], b[i], s[i]).numpy(), err_msg=ta.OP_NAMES[op[i]])
+        tol = 1.2e-7 if op[i] == ta.OP_SHARPNESS else 0  # see test_sharpness_go_order
+        np.testing.assert_allclose(got[i], bt.one.apply(x[i], op[i], b[i], s[i]).numpy(), rtol=0, atol=tol,
+                                   err_msg=ta.OP_NAMES[op[i]])
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -100,8 +133,8 @@ def test_batch_fn_equals_per_example_chain(shape, augment):
     pad = max(1, h // 8)
     pix = pixels(shape, 64, 4)
     mean, std = tb.channel_stats_u8(pix)
-    fn = tf.function(tb.make_batch_fn(augment, shape, mean, std, seed=11))
-    got = fn(tf.constant(5, tf.int64), tf.constant(pix)).numpy()
+    fn = tf.function(tb.make_batch_fn(augment, shape, mean, std))
+    got = fn(tf.constant(11, tf.int64), tf.constant(5, tf.int64), tf.constant(pix)).numpy()
     x = ta.PIXEL_LUT[pix]
     if augment != "none":
         d = tb.draws(11, 5, 64, pad).numpy()
@@ -110,9 +143,15 @@ def test_batch_fn_equals_per_example_chain(shape, augment):
         for i in range(64):
             y = ta.crop_flip(tf.constant(x[i]), pad, d[i, 0], d[i, 1], d[i, 2] > 0)
             if augment == "trivialaugment":
-                y = one.apply(y, d[i, 3], d[i, 4], d[i, 5])
-            out.append(y.numpy())
+                if d[i, 3] == ta.OP_SHARPNESS:  # Go's order of additions, see test_sharpness_go_order
+                    m = float(ta.LINSPACE099[d[i, 4]]) * (-1 if d[i, 5] else 1)
+                    y = sharpness_go(y.numpy(), 1.0 + m)
+                else:
+                    y = one.apply(y, d[i, 3], d[i, 4], d[i, 5])
+            out.append(np.asarray(y))
         x = np.stack(out)
+        if augment == "trivialaugment":
+            assert len(set(d[:, 3])) == ta.NUM_OPS  # every op in the batch
     want = (x - mean) / std
     assert want.dtype == np.float32
     np.testing.assert_array_equal(got, want)
@@ -152,11 +191,47 @@ def test_draws_uniform():
     assert not np.array_equal(tb.draws(1, 0, 64, pad).numpy(), tb.draws(2, 0, 64, pad).numpy())
 
 
+def test_levels_to_float_exact():
+    # Every level, eagerly, in a tf.function and in a tf.data map: float32(v)/255.
+    v = tf.range(256, dtype=tf.int32)
+    np.testing.assert_array_equal(tb.levels_to_float(v).numpy(), ta.PIXEL_LUT)
+    np.testing.assert_array_equal(tf.function(tb.levels_to_float)(v).numpy(), ta.PIXEL_LUT)
+    ds = tf.data.Dataset.from_tensors(tf.cast(v, tf.uint8)).map(tb.levels_to_float)
+    np.testing.assert_array_equal(next(iter(ds)).numpy(), ta.PIXEL_LUT)
+
+
+def test_index_batches():
+    # Each epoch is a permutation cut into batches numbered from 0, under a
+    # key that changes per epoch and per iteration of the dataset, the same
+    # sequence for the same seed.
+    n, b = 70, 16
+    one = [(int(k), int(s), i.numpy()) for k, s, i in tb.index_batches(n, b, 3, repeat=False, drop_remainder=False)]
+    assert [s for _, s, _ in one] == [0, 1, 2, 3, 4] and [len(i) for _, _, i in one] == [16, 16, 16, 16, 6]
+    assert len({k for k, _, _ in one}) == 1
+    seen = np.concatenate([i for _, _, i in one])
+    assert sorted(seen) == list(range(n)) and list(seen) != list(range(n))
+    ds = tb.index_batches(n, b, 3, repeat=False, drop_remainder=False)
+    first = [(int(k), i.numpy()) for k, _, i in ds]
+    second = [(int(k), i.numpy()) for k, _, i in ds]  # Keras fit's next epoch
+    assert first[0][0] == one[0][0] and all(np.array_equal(a[1], c[2]) for a, c in zip(first, one))
+    assert second[0][0] != first[0][0] and not np.array_equal(np.concatenate([i for _, i in second]), seen)
+    rep = list(tb.index_batches(n, b, 3).take(9))
+    assert [int(s) for _, s, _ in rep] == [0, 1, 2, 3, 0, 1, 2, 3, 0]
+    assert int(rep[0][0]) != int(rep[4][0])
+    for e in (0, 4):
+        ep = np.concatenate([i.numpy() for _, _, i in rep[e:e + 4]])
+        assert len(set(ep)) == 64
+    other = [i.numpy() for _, _, i in tb.index_batches(n, b, 4, repeat=False)]
+    assert not np.array_equal(np.concatenate(other), seen[:64])
+    plain = np.concatenate([i.numpy() for _, _, i in tb.index_batches(n, b, 3, repeat=False, drop_remainder=False,
+                                                                      shuffle=False)])
+    assert list(plain) == list(range(n))
+
+
 @pytest.mark.parametrize("augment", ta.AUGMENTS)
 def test_dataset_epoch(augment):
-    # An epoch (no repeat, no drop) visits every example once; batch k is
-    # the batch function of step k on the gathered pixels; the same seed
-    # gives the same batches; repeat reshuffles.
+    # Batch (key, step) is the batch function of (key, step) on the gathered
+    # pixels and labels, in index_batches' order.
     shape = (8, 8, 3)
     n = 70
     pix = pixels(shape, n, 6)
@@ -164,21 +239,14 @@ def test_dataset_epoch(augment):
     mean, std = tb.channel_stats_u8(pix)
     ds = tb.make_dataset(pix, labels, 16, augment, seed=3, mean=mean, std=std, repeat=False, drop_remainder=False)
     batches = [(x.numpy(), y.numpy()) for x, y in ds]
-    assert [len(y) for _, y in batches] == [16, 16, 16, 16, 6]
-    seen = np.concatenate([y for _, y in batches])
-    assert sorted(seen) == list(range(n)) and list(seen) != list(range(n))
-    fn = tb.make_batch_fn(augment, shape, mean, std, seed=3)
-    for k, (x, y) in enumerate(batches):
-        np.testing.assert_array_equal(x, fn(tf.constant(k, tf.int64), tf.constant(pix[y])).numpy())
-    again = [(x.numpy(), y.numpy()) for x, y in tb.make_dataset(
-        pix, labels, 16, augment, seed=3, mean=mean, std=std, repeat=False, drop_remainder=False)]
-    for (a, b), (c, d) in zip(batches, again):
-        np.testing.assert_array_equal(a, c)
-        np.testing.assert_array_equal(b, d)
-    rep = tb.make_dataset(pix, labels, 10, augment, seed=3, mean=mean, std=std)
-    order = np.concatenate([y.numpy() for _, y in rep.take(14)])
-    assert sorted(order[:70]) == list(range(n)) and sorted(order[70:]) == list(range(n))
-    assert list(order[:70]) != list(order[70:])
+    idx = [(k, s, i.numpy()) for k, s, i in tb.index_batches(n, 16, 3, repeat=False, drop_remainder=False)]
+    assert len(batches) == len(idx) == 5
+    fn = tb.make_batch_fn(augment, shape, mean, std)
+    for (x, y), (k, s, i) in zip(batches, idx):
+        np.testing.assert_array_equal(y, i)
+        np.testing.assert_array_equal(x, fn(k, s, tf.constant(pix[i])).numpy())
+    x, y = next(iter(tb.make_dataset(pix, labels, 16, augment, seed=3, mean=mean, std=std)))
+    assert x.shape == (16, 8, 8, 3) and y.shape == (16,)
 
 
 def test_dataset_bad_input():
@@ -190,7 +258,7 @@ def test_dataset_bad_input():
     with pytest.raises(ValueError, match="9 labels for 10"):
         tb.make_dataset(pix, np.zeros(9, np.int32), 4, "none", 1)
     with pytest.raises(ValueError, match="--augment 'flip'"):
-        tb.make_batch_fn("flip", (8, 8, 3), None, None, 1)
+        tb.make_batch_fn("flip", (8, 8, 3), None, None)
     with pytest.raises(ValueError, match="mode 'loop'"):
         tb.BatchTrivialAugmentWide(8, 8, 3, "loop")
 
