@@ -238,6 +238,7 @@ def test_dataset_epoch(augment):
     labels = np.arange(n, dtype=np.int32)  # the label is the example's index
     mean, std = tb.channel_stats_u8(pix)
     ds = tb.make_dataset(pix, labels, 16, augment, seed=3, mean=mean, std=std, repeat=False, drop_remainder=False)
+    assert int(ds.cardinality()) == 5  # known, for Keras fit
     batches = [(x.numpy(), y.numpy()) for x, y in ds]
     idx = [(k, s, i.numpy()) for k, s, i in tb.index_batches(n, 16, 3, repeat=False, drop_remainder=False)]
     assert len(batches) == len(idx) == 5

@@ -434,5 +434,7 @@ def make_dataset(pixels: np.ndarray, labels: np.ndarray, batch_size: int, augmen
         return x, tf.gather(lab_t, idx)
 
     ds = index_batches(n, batch_size, seed, repeat, drop_remainder, shuffle)
+    if not repeat:  # flat_map hides it; Keras fit uses it for its steps
+        ds = ds.apply(tf.data.experimental.assert_cardinality(n // batch_size if drop_remainder else -(-n // batch_size)))
     ds = ds.map(batch_fn, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return ds.prefetch(tf.data.AUTOTUNE)
