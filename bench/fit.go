@@ -29,8 +29,11 @@ type FitConfig struct {
 	N       int
 	// Recipe holds the training options both sides use: BatchSize, LR,
 	// LRSchedule and Epochs (the schedule's length), Momentum, WeightDecay,
-	// Rho, Augment, Seed (W0, order, augmentation).
+	// Rho (RhoFor), Augment.
 	Recipe *options.Options
+	// Seed is the seed of W0, the data order and the augmentation (a
+	// run's --seed).
+	Seed uint64
 	Method string // sgd or sam
 	// EpochsPerRound epochs are timed on each side per round; Rounds rounds
 	// alternate which side goes first.
@@ -47,10 +50,10 @@ type FitConfig struct {
 // FitResult holds seconds per epoch (medians over rounds of each round's
 // mean) and the median of the rounds' ratios Go/Keras.
 type FitResult struct {
-	Model              string
-	StepsPerEpoch      int
+	Model               string
+	StepsPerEpoch       int
 	GoEpoch, KerasEpoch float64
-	GoOverKeras        float64
+	GoOverKeras         float64
 }
 
 // Fit times, in one run, EpochsPerRound epochs of the Go training loop
@@ -60,8 +63,8 @@ type FitResult struct {
 // model.fit in a long-lived Python process (keras_fit_bench.py: the same
 // architecture with our W0, the recipe's train_step, the vectorised tf.data
 // pipeline), taking turns for Rounds rounds, and prints one line per round
-// and one with the medians. Both sides start from W0 = reset(Recipe.Seed)
-// and continue their own training across rounds.
+// and one with the medians. Both sides start from W0 = reset(Seed) and
+// continue their own training across rounds.
 func Fit(cfg FitConfig, out io.Writer) (*FitResult, error) {
 	o := cfg.Recipe
 	threads := cfg.Threads
@@ -81,7 +84,7 @@ func Fit(cfg FitConfig, out io.Writer) (*FitResult, error) {
 	if err := m.CheckData(data.Shape, data.NumClasses); err != nil {
 		return nil, err
 	}
-	if err := m.Reset(int64(o.Seed)); err != nil {
+	if err := m.Reset(int64(cfg.Seed)); err != nil {
 		return nil, err
 	}
 	mean, std := data.ChannelStats()
@@ -91,13 +94,13 @@ func Fit(cfg FitConfig, out io.Writer) (*FitResult, error) {
 	}
 	// As stages.newLoop: the run's sampler (last partial batch kept), step,
 	// hyper-parameters, schedule and step seeds.
-	smp := sampler.New(data, nil, nil, &sampler.Config{BatchSize: o.BatchSize, Seed: o.Seed, Shuffle: true, Augment: aug})
+	smp := sampler.New(data, nil, nil, &sampler.Config{BatchSize: o.BatchSize, Seed: cfg.Seed, Shuffle: true, Augment: aug})
 	step, err := train.StepOf(m, cfg.Method)
 	if err != nil {
 		return nil, err
 	}
 	hyper := graphs.Hyper{Momentum: float32(o.Momentum), WeightDecay: float32(o.WeightDecay), Rho: float32(o.RhoFor(cfg.Method))}
-	seed := func(epoch, step int) int64 { return train.StepSeed(o.Seed, epoch, step) }
+	seed := func(epoch, step int) int64 { return train.StepSeed(cfg.Seed, epoch, step) }
 
 	py, ready, err := StartPyProc(cfg.Python, fitArgs(cfg, threads)...)
 	if err != nil {
@@ -205,7 +208,7 @@ func fitData(cfg FitConfig, shape []int, classes int) (*dataset.Dataset, error) 
 	if cfg.DataDir != "" {
 		return LoadBenchData(cfg.DataDir, nil, 0, 0, 0)
 	}
-	d, err := LoadBenchData("", shape, classes, cfg.N, cfg.Recipe.Seed+1)
+	d, err := LoadBenchData("", shape, classes, cfg.N, cfg.Seed+1)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +224,7 @@ func fitArgs(cfg FitConfig, threads int) []string {
 		"--method", cfg.Method, "--augment", o.Augment, "--batch-size", strconv.Itoa(o.BatchSize),
 		"--lr", f(o.LR), "--lr-schedule", o.LRSchedule, "--momentum", f(o.Momentum), "--weight-decay", f(o.WeightDecay),
 		"--rho", f(o.RhoFor(cfg.Method)), "--total-epochs", strconv.Itoa(o.Epochs), "--warmup-steps", strconv.Itoa(cfg.WarmupSteps),
-		"--seed", strconv.FormatUint(o.Seed, 10), "--intra-op-threads", strconv.Itoa(threads), "--inter-op-threads", "1"}
+		"--seed", strconv.FormatUint(cfg.Seed, 10), "--intra-op-threads", strconv.Itoa(threads), "--inter-op-threads", "1"}
 	if cfg.DataDir != "" {
 		return append(args, "--data", "fashion-mnist", "--data-dir", cfg.DataDir)
 	}

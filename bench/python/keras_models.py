@@ -8,12 +8,13 @@ functions of a parameter list, these are ordinary Keras layers):
                    relu) -> Dropout(0.1) -> Dense(classes)
   cnn_bn           [Conv2D(3x3, same, no bias) -> BatchNorm -> ReLU ->
                    MaxPool(2)] x 2 (32, 64 channels) -> Flatten -> Dense
-  preact_resnet18  kuangliu's PreActResNet18: conv3x3(64); blocks
-                   a = relu(bn1(x)), out = conv2(relu(bn2(conv1(a)))) +
-                   shortcut (1x1 conv of a on a stride/width change, else x);
-                   3x3 stride-2 convs pad 1 on each side (ZeroPadding2D +
-                   valid conv, as PyTorch and our models); global average
-                   pool; Dense. No final BN-ReLU.
+  preact_resnet18  PreActResNet18 of tml-epfl/understanding-sam (the
+                   paper's reference [3]): conv3x3(64); blocks a = relu(bn1(x)),
+                   out = conv2(relu(bn2(conv1(a)))) + shortcut (1x1 conv of
+                   a on a stride/width change, else x); 3x3 stride-2 convs
+                   pad 1 on each side (ZeroPadding2D + valid conv, as
+                   PyTorch and our models); final relu(bn(x)); global
+                   average pool; Dense.
 
 BatchNormalization(momentum=0.9, epsilon=1e-5) is PyTorch's BN(momentum
 0.1, eps 1e-5) in Keras' convention, with one difference we keep because it
@@ -42,10 +43,13 @@ The recipe (RecipeModel.train_step, Keras 3 "customise what happens in fit"):
   * SAM (Foret et al. 2021, arXiv:2010.01412; as davda54/sam and our
     train_sam): g1 = grad L(w); e = rho g1 / (||g1|| + 1e-12), the norm over
     all trainable variables together; g2 = grad L(w + e) computed by
-    model.stateless_call at the perturbed weights with the non-trainable
-    state as it was before the first pass (so batch-norm statistics move in
-    the first pass only and Dropout draws the same mask in both passes); then
-    the SGD step above (decay and momentum) with g2 at w;
+    model.stateless_call at the perturbed weights (no variable is assigned
+    w + e) from the non-trainable state the first pass left; of the state
+    that pass returns, the dropout generators' is kept (a fresh mask in the
+    second pass, as PyTorch's SAM draws in its second forward call and our
+    train_sam draws with second_pass_seed(seed)) and the batch-norm
+    statistics are dropped (they move in the first pass only); then the SGD
+    step above (decay and momentum) with g2 at w;
   * lr: the step schedule of options.LRAt (lr / 10 at 50% and 75% of the
     epochs), set per epoch by keras.callbacks.LearningRateScheduler.
 """
@@ -57,6 +61,10 @@ import os
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# As the Go side (internal/tfenv): deterministic kernels, so that a run and
+# the step checks repeat bit for bit (without it, a SAM step of
+# preact_resnet18 came out 5e-5 away from train_sam in one of two runs).
+os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -66,14 +74,18 @@ MODELS = ("mlp3", "cnn_bn", "preact_resnet18")
 METHODS = ("sgd", "sam")
 BN_MOMENTUM = 0.9  # Keras convention: new = 0.9 old + 0.1 batch (PyTorch's 0.1)
 BN_EPS = 1e-5
+# Our train_sam draws the second pass's dropout mask from seed XOR this
+# (python_export/module.py SECOND_PASS_SEED_XOR: 0x9E3779B97F4A7C15 as int64).
+SECOND_PASS_SEED_XOR = -0x61C8864680B583EB
 
 
 class SeededDropout(keras.layers.Layer):
-    """Our models' dropout (python_export/models.py _dropout): keep where
+    """Our models' dropout (python_export/layers.py dropout): keep where
     stateless_uniform(shape, [seed, 1000 + index]) >= rate, kept values
-    scaled by 1/(1-rate), with seed a variable the caller sets per step. Used
-    only to check a training step against our train signatures bit for bit;
-    fit runs keras.layers.Dropout."""
+    scaled by 1/(1-rate), with seed a variable the caller sets per step (SAM's
+    second pass uses seed XOR SECOND_PASS_SEED_XOR, as train_sam). Used only
+    to check a training step against our train signatures bit for bit; fit
+    runs keras.layers.Dropout."""
 
     def __init__(self, rate, index, **kw):
         super().__init__(**kw)
@@ -100,6 +112,29 @@ class RecipeModel(keras.Model):
             raise ValueError(f"want weight_decay >= 0 and rho >= 0, got {weight_decay} and {rho}")
         self.recipe_method, self.recipe_wd, self.recipe_rho = method, float(weight_decay), float(rho)
 
+    def _second_pass_state(self):
+        """(values for SAM's second pass, variables to take back from it):
+        the non-trainable values as the first pass left them, SeededDropout
+        seeds XOR SECOND_PASS_SEED_XOR; back come the dropout generators'
+        states, not the batch-norm statistics nor the SeededDropout seeds."""
+        fixed = set()
+        seeded = set()
+        for layer in self._flatten_layers():
+            if isinstance(layer, keras.layers.BatchNormalization):
+                fixed.update(id(v) for v in (layer.moving_mean, layer.moving_variance))
+            if isinstance(layer, SeededDropout):
+                seeded.add(id(layer.seed))
+        values, back = [], []
+        xor = tf.constant(SECOND_PASS_SEED_XOR, tf.int64)
+        for i, v in enumerate(self.non_trainable_variables):
+            if id(v) in seeded:
+                values.append(tf.bitwise.bitwise_xor(tf.convert_to_tensor(v.value), xor))
+            else:
+                values.append(tf.identity(v.value))
+            if id(v) not in fixed and id(v) not in seeded:
+                back.append(i)
+        return values, back
+
     def _apply_coupled(self, grads):
         tv = self.trainable_variables
         wd = self.recipe_wd
@@ -108,8 +143,6 @@ class RecipeModel(keras.Model):
     def train_step(self, data):
         x, y = data[0], data[1]
         tv = self.trainable_variables
-        if self.recipe_method == "sam":
-            before = [tf.identity(v.value) for v in self.non_trainable_variables]
         with tf.GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred)
@@ -118,11 +151,15 @@ class RecipeModel(keras.Model):
             norm = tf.sqrt(tf.add_n([tf.reduce_sum(g * g) for g in grads]))
             scale = self.recipe_rho / (norm + 1e-12)
             perturbed = [v.value + scale * g for v, g in zip(tv, grads)]
+            state, back = self._second_pass_state()
             with tf.GradientTape() as tape2:
                 tape2.watch(perturbed)
-                y2, _ = self.stateless_call(perturbed, before, x, training=True)
+                y2, after = self.stateless_call(perturbed, state, x, training=True)
                 loss2 = self.compute_loss(x=x, y=y, y_pred=y2)
             grads = tape2.gradient(loss2, perturbed)
+            ntv = self.non_trainable_variables
+            for i in back:
+                ntv[i].assign(after[i])
         self._apply_coupled(grads)
         for m in self.metrics:
             if m.name == "loss":
@@ -219,6 +256,7 @@ def build(name: str, input_shape, num_classes: int, options=None, dropout: str =
                 o = b.conv(f"{p}.conv2", keras.layers.ReLU()(b.bn(f"{p}.bn2", o)), 3, cout)
                 h = keras.layers.Add()([o, sc])
                 cin = cout
+        h = keras.layers.ReLU()(b.bn("bn", h))
         out = b.dense("linear", keras.layers.GlobalAveragePooling2D()(h), num_classes)
     model = RecipeModel(inputs=inp, outputs=out, name=name)
     params, state = [], []

@@ -118,7 +118,7 @@ func main() {
 		fs.IntVar(&c.N, "n", 12800, "generated images (with --data-dir \"\")")
 		fs.StringVar(&c.Method, "method", "sgd", "train step: sgd or sam")
 		augment := fs.String("augment", "cropflip", "augmentation on both sides: none, cropflip or trivialaugment")
-		seed := fs.Uint64("seed", 0, "seed of W0, the data order and the augmentation")
+		fs.Uint64Var(&c.Seed, "seed", 0, "seed of W0, the data order and the augmentation")
 		fs.IntVar(&c.EpochsPerRound, "epochs-per-round", 1, "epochs each side runs per round")
 		fs.IntVar(&c.Rounds, "rounds", 3, "rounds; the sides take turns, the first side alternating")
 		fs.IntVar(&c.WarmupSteps, "warmup-steps", 20, "untimed steps on each side first")
@@ -135,7 +135,7 @@ func main() {
 			fail(sub, 2, "--model-dir: %v", err)
 		}
 		o := options.Defaults(recipe, model)
-		o.Augment, o.Seed = *augment, *seed
+		o.Augment = *augment
 		c.Recipe = &o
 		if c.EpochsPerRound < 1 || c.Rounds < 1 || c.WarmupSteps < 0 || c.Threads < 0 || (c.DataDir == "" && c.N < o.BatchSize) {
 			fail(sub, 2, "want --epochs-per-round >= 1 (%d), --rounds >= 1 (%d), --warmup-steps >= 0 (%d), --threads >= 0 (%d) and --n >= the batch size %d (%d)",
