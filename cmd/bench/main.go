@@ -115,7 +115,7 @@ func main() {
 		c := bench.FitConfig{}
 		fs.StringVar(&c.ModelDir, "model-dir", "models/mlp3-28x28x1-c10", "SavedModel folder to train (and its Keras twin)")
 		fs.StringVar(&c.DataDir, "data-dir", "/usr/share/datasets/fashion-mnist", `Fashion-MNIST IDX folder; "" for --n generated images of the model's shape`)
-		fs.IntVar(&c.N, "n", 12800, "generated images (with --data-dir \"\")")
+		fs.IntVar(&c.N, "n", 6400, "generated images (with --data-dir \"\")")
 		fs.StringVar(&c.Method, "method", "sgd", "train step: sgd or sam")
 		augment := fs.String("augment", "cropflip", "augmentation on both sides: none, cropflip or trivialaugment")
 		fs.Uint64Var(&c.Seed, "seed", 0, "seed of W0, the data order and the augmentation")
