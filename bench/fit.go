@@ -33,7 +33,7 @@ type FitConfig struct {
 	Recipe *options.Options
 	// Seed is the seed of W0, the data order and the augmentation (a
 	// run's --seed).
-	Seed uint64
+	Seed   uint64
 	Method string // sgd or sam
 	// EpochsPerRound epochs are timed on each side per round; Rounds rounds
 	// alternate which side goes first.
