@@ -65,7 +65,7 @@ func SideBySide(cfg SideBySideConfig, out io.Writer) error {
 			if c.data == fm {
 				sc.ConsumeImgPerSec, sc.ConsumeModel = fastest, fastestModel
 			}
-			if _, _, err := Sampler(sc, out); err != nil {
+			if _, err := SamplerBest(sc, out); err != nil {
 				return fmt.Errorf("sampler %s %s: %w", c.data.Name, aug, err)
 			}
 		}

@@ -5,6 +5,7 @@
 //	bench kmeans     [--shapes 50000x10,100000x200 --reps N]
 //	bench fullrun    --binary B --run-dir D -- PIPELINE FLAGS...
 //	bench rss        [--model-dir D --steps N --warmup N --batch-size N --sam]
+//	bench fit        [--model-dir D --data-dir D (or "" with --n N) --method M --augment A --rounds N ...]
 //
 // The table over seeds of `make bench-fmnist` is `useful-pipeline aggregate`.
 package main
@@ -12,6 +13,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/useful-pipeline/useful-pipeline/bench"
 	"github.com/useful-pipeline/useful-pipeline/internal/tfenv"
+	"github.com/useful-pipeline/useful-pipeline/options"
 )
 
 func fail(sub string, code int, format string, a ...any) {
@@ -30,7 +33,7 @@ func fail(sub string, code int, format string, a ...any) {
 func main() {
 	tfenv.Ensure()
 	if len(os.Args) < 2 {
-		fail("", 2, "want a subcommand: sidebyside, kmeans, fullrun or rss")
+		fail("", 2, "want a subcommand: sidebyside, kmeans, fullrun, rss or fit")
 	}
 	sub, args := os.Args[1], os.Args[2:]
 	fs := pflag.NewFlagSet(sub, pflag.ExitOnError)
@@ -108,7 +111,46 @@ func main() {
 		if _, err := bench.RSS(bench.RSSConfig{ModelDir: *model, Steps: *steps, Warmup: *warmup, BatchSize: *batch, SAM: *sam}, os.Stdout); err != nil {
 			fail(sub, 1, "%v", err)
 		}
+	case "fit":
+		c := bench.FitConfig{}
+		fs.StringVar(&c.ModelDir, "model-dir", "models/mlp3-28x28x1-c10", "SavedModel folder to train (and its Keras twin)")
+		fs.StringVar(&c.DataDir, "data-dir", "/usr/share/datasets/fashion-mnist", `Fashion-MNIST IDX folder; "" for --n generated images of the model's shape`)
+		fs.IntVar(&c.N, "n", 6400, "generated images (with --data-dir \"\")")
+		fs.StringVar(&c.Method, "method", "sgd", "train step: sgd or sam")
+		augment := fs.String("augment", "cropflip", "augmentation on both sides: none, cropflip or trivialaugment")
+		fs.Uint64Var(&c.Seed, "seed", 0, "seed of W0, the data order and the augmentation")
+		fs.IntVar(&c.EpochsPerRound, "epochs-per-round", 1, "epochs each side runs per round")
+		fs.IntVar(&c.Rounds, "rounds", 3, "rounds; the sides take turns, the first side alternating")
+		fs.IntVar(&c.WarmupSteps, "warmup-steps", 20, "untimed steps on each side first")
+		fs.IntVar(&c.Threads, "threads", 0, "TensorFlow intra-op threads on both sides (0: all cores)")
+		fs.StringVar(&c.Python, "python", ".venv/bin/python", "Python with TensorFlow and Keras")
+		fs.StringVar(&c.ScriptDir, "scripts", "bench/python", "folder of the Python benchmark scripts")
+		fs.Parse(args)
+		recipe := "fashion-mnist"
+		if c.DataDir == "" {
+			recipe = "cifar10" // the 32x32x3 recipe (its schedule length; lr, momentum, decay, batch as every image dataset)
+		}
+		model, err := bench.ModelOfDir(c.ModelDir)
+		if err != nil {
+			fail(sub, 2, "--model-dir: %v", err)
+		}
+		o := options.Defaults(recipe, model)
+		o.Augment = *augment
+		c.Recipe = &o
+		if c.EpochsPerRound < 1 || c.Rounds < 1 || c.WarmupSteps < 0 || c.Threads < 0 || (c.DataDir == "" && c.N < o.BatchSize) {
+			fail(sub, 2, "want --epochs-per-round >= 1 (%d), --rounds >= 1 (%d), --warmup-steps >= 0 (%d), --threads >= 0 (%d) and --n >= the batch size %d (%d)",
+				c.EpochsPerRound, c.Rounds, c.WarmupSteps, c.Threads, o.BatchSize, c.N)
+		}
+		if c.Method != "sgd" && c.Method != "sam" {
+			fail(sub, 2, "--method %q: want sgd or sam", c.Method)
+		}
+		if !slices.Contains(options.Augmentations, o.Augment) {
+			fail(sub, 2, "--augment %q: want one of %v", o.Augment, options.Augmentations)
+		}
+		if _, err := bench.Fit(c, os.Stdout); err != nil {
+			fail(sub, 1, "%v", err)
+		}
 	default:
-		fail("", 2, "unknown subcommand %q: want sidebyside, kmeans, fullrun or rss", sub)
+		fail("", 2, "unknown subcommand %q: want sidebyside, kmeans, fullrun, rss or fit", sub)
 	}
 }
