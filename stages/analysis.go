@@ -52,7 +52,11 @@ func meanStd(x []float64) (float64, float64) {
 // epoch), for every run of the methods that were clustered.
 func (e *Env) reportLearning(md *strings.Builder, d *Data) error {
 	o := e.Opts
-	md.WriteString("\n## Learning statistics per cluster (Tables 2-3)\n\nPer training example, at the end of each epoch (inference mode; an upsampled example counts once): forgetting score (correct -> incorrect transitions), first epoch learned, epoch learned for good (after its last misclassification). Mean ± std over the cluster's examples; \"never\" counts examples not learned (for good) by the end.\n\n")
+	when := "at the end of each epoch"
+	if k := MeasureEvery(o.Epochs); k > 1 {
+		when = fmt.Sprintf("at the end of every %d-th epoch (and the last; %d epochs in all)", k, o.Epochs)
+	}
+	md.WriteString("\n## Learning statistics per cluster (Tables 2-3)\n\nPer training example, " + when + " (inference mode; an upsampled example counts once): forgetting score (correct -> incorrect transitions), first epoch learned, epoch learned for good (after its last misclassification). Mean ± std over the cluster's examples; \"never\" counts examples not learned (for good) by the end.\n\n")
 	md.WriteString("| run | cluster | examples | forgetting score | first learned | learned for good | never learned for good |\n|---|---|---|---|---|---|---|\n")
 	for _, run := range o.Runs() {
 		if run.BetaD != o.MainBetaD() {

@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 	"image/color"
+	"slices"
 	"strings"
 
 	toydata "github.com/useful-pipeline/useful-pipeline/dataset/toy"
@@ -315,30 +316,23 @@ func (e *Env) reportPlots(md *strings.Builder, met *rundir.Metrics, curves map[s
 	}
 	for bi, b := range betas {
 		var series []plots.Series
-		var gd, sd []float64 // gaps
+		feats := map[string][2][]float64{} // method -> measured (epochs, G_e - G_d)
 		for _, run := range o.Runs() {
 			if run.Useful || run.BetaD != b {
 				continue
 			}
-			c := curves[run.ID]
-			x, fe, fd := make([]float64, len(c)), make([]float64, len(c)), make([]float64, len(c))
-			for i, s := range c {
-				x[i], fe[i], fd[i] = float64(s.Epoch), s.Features["G_e"], s.Features["G_d"]
-			}
+			x, fe := featureCurve(curves[run.ID], "G_e")
+			_, fd := featureCurve(curves[run.ID], "G_d")
 			letter, col := "G", color.Color(color.RGBA{R: 31, G: 119, B: 180, A: 255}) // GD blue, as in Fig. 3
 			if run.Method == "sam" {
 				letter, col = "S", color.RGBA{R: 255, G: 127, B: 14, A: 255} // SAM orange
 			}
 			series = append(series, plots.Series{Name: letter + "_e (fast)", X: x, Y: fe, Dashed: true, Color: col}, plots.Series{Name: letter + "_d (slow)", X: x, Y: fd, Color: col})
-			gap := make([]float64, len(c))
-			for i := range c {
+			gap := make([]float64, len(x))
+			for i := range x {
 				gap[i] = fe[i] - fd[i]
 			}
-			if run.Method == "sam" {
-				sd = gap
-			} else {
-				gd = gap
-			}
+			feats[run.Method] = [2][]float64{x, gap}
 		}
 		if len(series) == 0 {
 			continue
@@ -347,18 +341,14 @@ func (e *Env) reportPlots(md *strings.Builder, met *rundir.Metrics, curves map[s
 			met.Toy.TakeOff = map[string]int{}
 			for _, run := range o.Runs() {
 				if !run.Useful && run.BetaD == b {
-					fe := make([]float64, len(curves[run.ID]))
-					for i, s := range curves[run.ID] {
-						fe[i] = s.Features["G_e"]
-					}
-					met.Toy.TakeOff[run.Method] = takeOff(fe)
+					met.Toy.TakeOff[run.Method] = takeOff(featureCurve(curves[run.ID], "G_e"))
 				}
 			}
 			var parts []string
 			for _, m := range o.Methods {
 				parts = append(parts, fmt.Sprintf("%s_e of %s at iteration %d", map[bool]string{true: "S", false: "G"}[m == "sam"], displayName(m, true), met.Toy.TakeOff[m]))
 			}
-			fmt.Fprintf(md, "Take-off of the fast feature (the first iteration at which it reaches half its final alignment): %s.\n\n", strings.Join(parts, ", "))
+			fmt.Fprintf(md, "Take-off of the fast feature (the first measured iteration at which it reaches half its final alignment; measured every %d iterations): %s.\n\n", MeasureEvery(o.Epochs), strings.Join(parts, ", "))
 		}
 		fp := e.Dir.Plot(fmt.Sprintf("toy_features_beta_d_%g", b))
 		if err := plots.Lines(fp.Path(), fmt.Sprintf("Feature learning, beta_d = %g", b), "iteration", "max_j <w_j, v>", series); err != nil {
@@ -366,30 +356,33 @@ func (e *Env) reportPlots(md *strings.Builder, met *rundir.Metrics, curves map[s
 		}
 		arts = append(arts, fp.Rel())
 		fmt.Fprintf(md, "![features beta_d=%g](%s)\n\n", b, fp.Rel())
-		if gd != nil && sd != nil {
-			// The early phase is [1, T0] with T0 the first iteration at which
-			// GD's G_e reaches half its final value (the fast feature's take-off).
-			early := min(len(gd), len(sd))
-			if t := takeOff(geOf(curves, o, b)); t > 0 {
-				early = min(early, t)
+		g, okG := feats["sgd"]
+		sm, okS := feats["sam"]
+		if okG && okS && len(g[0]) == len(sm[0]) {
+			// The early phase ends at GD's take-off (its G_e at half its
+			// final value); both curves are measured at the same iterations.
+			end := g[0][len(g[0])-1]
+			if t := takeOff(g[0], geOf(curves, o, b)); t > 0 {
+				end = float64(t)
 			}
-			smaller := 0
-			for i := 0; i < early; i++ {
-				if sd[i] < gd[i] {
-					smaller++
+			smaller, early := 0, 0
+			var pts []string
+			for i, it := range g[0] {
+				if it <= end {
+					early++
+					if sm[1][i] < g[1][i] {
+						smaller++
+					}
+				}
+				if slices.Contains([]float64{50, 100, 200, 300, 400, 500, 600, 800, 1000}, it) {
+					pts = append(pts, fmt.Sprintf("%g: %.3f vs %.3f", it, sm[1][i], g[1][i]))
 				}
 			}
-			share := float64(smaller) / float64(early)
+			share := float64(smaller) / float64(max(early, 1))
 			if bi == 0 && met.Toy != nil {
 				met.Toy.EarlyGapShare = &share
 			}
-			fmt.Fprintf(md, "At beta_d = %g, S_e - S_d < G_e - G_d at %d of the first %d iterations (%.0f%%; the early phase ends when GD's G_e reaches half its final value).", b, smaller, early, 100*share)
-			var pts []string
-			for _, it := range []int{50, 100, 200, 300, 400, 500, 600} {
-				if it <= len(gd) && it <= len(sd) {
-					pts = append(pts, fmt.Sprintf("%d: %.3f vs %.3f", it, sd[it-1], gd[it-1]))
-				}
-			}
+			fmt.Fprintf(md, "At beta_d = %g, S_e - S_d < G_e - G_d at %d of the %d measured iterations up to GD's take-off (%.0f%%).", b, smaller, early, 100*share)
 			fmt.Fprintf(md, " Gap S_e-S_d vs G_e-G_d at iteration %s.\n\n", strings.Join(pts, "; "))
 		}
 	}
@@ -408,30 +401,39 @@ func (e *Env) reportPlots(md *strings.Builder, met *rundir.Metrics, curves map[s
 	return arts, nil
 }
 
-// takeOff returns the first iteration (1-based) at which a feature's
-// alignment curve reaches half its final value (0 if the curve is empty
-// or never positive): when the feature is learned, as Fig. 3 shows it.
-func takeOff(curve []float64) int {
-	if len(curve) == 0 || !(curve[len(curve)-1] > 0) {
+// featureCurve returns the epochs at which the curve measured feature key
+// and its values there.
+func featureCurve(c []rundir.EpochStats, key string) (x, y []float64) {
+	for _, s := range c {
+		if v, ok := s.Features[key]; ok {
+			x, y = append(x, float64(s.Epoch)), append(y, v)
+		}
+	}
+	return x, y
+}
+
+// takeOff returns the first measured iteration at which a feature's
+// alignment reaches half its final value (0 if it is never positive): when
+// the feature is learned, as Fig. 3 shows it.
+func takeOff(x, y []float64) int {
+	if len(y) == 0 || !(y[len(y)-1] > 0) {
 		return 0
 	}
-	for i, v := range curve {
-		if v >= curve[len(curve)-1]/2 {
-			return i + 1
+	for i, v := range y {
+		if v >= y[len(y)-1]/2 {
+			return int(x[i])
 		}
 	}
 	return 0
 }
 
-// geOf returns GD's G_e curve of the baseline at beta_d b.
+// geOf returns GD's G_e values (at its measured iterations) of the
+// baseline at beta_d b.
 func geOf(curves map[string][]rundir.EpochStats, o *options.Options, b float64) []float64 {
 	for _, run := range o.Runs() {
 		if run.Method == "sgd" && !run.Useful && run.BetaD == b {
-			out := make([]float64, len(curves[run.ID]))
-			for i, s := range curves[run.ID] {
-				out[i] = s.Features["G_e"]
-			}
-			return out
+			_, y := featureCurve(curves[run.ID], "G_e")
+			return y
 		}
 	}
 	return nil

@@ -9,6 +9,14 @@ import (
 	"github.com/useful-pipeline/useful-pipeline/train"
 )
 
+// MeasureEvery is the period of a retraining run's measurements after an
+// epoch (per-example correctness for the learning statistics, the toy's
+// feature alignment, the NaN check of the outputs): every epoch up to 200
+// epochs, else every ceil(epochs/200)-th and the last (the toy's 1000
+// full-batch iterations: every 5th), so that a long run of cheap epochs is
+// not dominated by measuring them.
+func MeasureEvery(epochs int) int { return max(1, (epochs+199)/200) }
+
 // Retrain trains every run of the report from the same W0 for --epochs:
 // the baselines on the training set, the USEFUL runs on the upsampled list
 // of their resample folder. Each run keeps a resumable checkpoint (weights,
@@ -62,7 +70,11 @@ func (e *Env) Retrain() ([]string, error) {
 		}
 		learn := NewLearnStats(d.Train.Len())
 		l.Keep("learn", learn)
+		every := MeasureEvery(o.Epochs)
 		l.OnMeasure(func(st *train.State, row *rundir.EpochStats) error {
+			if ep := st.Epoch + 1; ep%every != 0 && ep != o.Epochs {
+				return nil
+			}
 			ev, err := evalSet(m, d.Train, d.Norm)
 			if err != nil {
 				return err

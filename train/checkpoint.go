@@ -33,8 +33,10 @@ type Checkpoints struct {
 // Attach adds the checkpoint hooks to l.
 func (c Checkpoints) Attach(l *Loop) {
 	ck := c.Folder
+	saved := -1
 	if c.Resume {
 		l.OnStart(func(st *State) error {
+			defer func() { saved = st.Next }()
 			check := func(s rundir.TrainState) error {
 				if s.Next < 1 || s.Next > l.Epochs || len(s.Curves) != s.Next || s.Name != l.Name {
 					return fmt.Errorf("checkpoint of run %q after epoch %d with %d curve rows does not belong to run %q of %d epochs; remove the folder to restart the run",
@@ -57,15 +59,26 @@ func (c Checkpoints) Attach(l *Loop) {
 			return nil
 		})
 	}
-	l.OnEpochEnd(func(st *State) error {
-		if st.Next%c.Every != 0 && st.Next != l.Epochs {
-			return nil
-		}
+	save := func(st *State) error {
 		kept, err := l.keptState()
 		if err != nil {
 			return err
 		}
+		saved = st.Next
 		return ck.Write(c.Model.Save, rundir.TrainState{Name: l.Name, Next: st.Next, Curves: st.Curves, Kept: kept, RunID: c.RunID})
+	}
+	l.OnEpochEnd(func(st *State) error {
+		if st.Next%c.Every != 0 && st.Next != l.Epochs {
+			return nil
+		}
+		return save(st)
+	})
+	// A run a stop rule ended between two saves keeps its final weights.
+	l.OnEnd(func(st *State) error {
+		if st.Next == saved || st.Next == 0 {
+			return nil
+		}
+		return save(st)
 	})
 	l.OnFail(func(st *State, err error) error {
 		if !ck.HasState() {

@@ -111,6 +111,16 @@ func (l *Loop) restoreKept(m map[string]json.RawMessage) error {
 	return nil
 }
 
+// stopped reports whether a stop rule holds for st.
+func (l *Loop) stopped(st *State) bool {
+	for _, f := range l.stop {
+		if f(st) {
+			return true
+		}
+	}
+	return false
+}
+
 // Run trains and returns the final state. An error of a step, a hook or a
 // NaN loss (a *NaNError with run and epoch filled in) stops it, after the
 // OnFail hooks saw it.
@@ -138,7 +148,13 @@ func (l *Loop) run(st *State) error {
 			return err
 		}
 	}
-	for e := st.Next; e < l.Epochs; e++ {
+	// A resumed run whose restored curve already meets a stop rule stopped
+	// there before: it trains no further.
+	first := st.Next
+	if st.Next > 0 && l.stopped(st) {
+		first = l.Epochs
+	}
+	for e := first; e < l.Epochs; e++ {
 		st.Epoch = e
 		lr := l.LR(e)
 		h := l.Hyper
@@ -178,11 +194,7 @@ func (l *Loop) run(st *State) error {
 				return err
 			}
 		}
-		stop := false
-		for _, f := range l.stop {
-			stop = stop || f(st)
-		}
-		if stop {
+		if l.stopped(st) {
 			break
 		}
 	}

@@ -148,3 +148,35 @@ func TestCheckpointsResumeKeptState(t *testing.T) {
 		t.Fatalf("foreign checkpoint: %v", err)
 	}
 }
+
+// TestCheckpointsKeepStoppedRun: a run a stop rule ended between two saves
+// (epoch 3, saves every 2) keeps its final state; resumed with the same
+// rule it trains no further and returns that state.
+func TestCheckpointsKeepStoppedRun(t *testing.T) {
+	d, err := rundir.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := d.Retrain("run").Checkpoint()
+	stopAt3 := func(st *State) bool { return st.Next == 3 }
+	m := &fakeModel{}
+	l := newTestLoop(m, 10)
+	Checkpoints{Folder: ck, Every: 2, Resume: true, RunID: "id1", Model: m, Logf: t.Logf}.Attach(l)
+	l.StopWhen(stopAt3)
+	if _, err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := &fakeModel{}
+	l = newTestLoop(m2, 10)
+	Checkpoints{Folder: ck, Every: 2, Resume: true, RunID: "id1", Model: m2, Logf: t.Logf}.Attach(l)
+	l.StopWhen(stopAt3)
+	stepped := false
+	l.OnStep(func(*State, StepInfo) { stepped = true })
+	st, err := l.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stepped || st.Next != 3 || len(st.Curves) != 3 || m2.steps != m.steps || m.steps != 6 {
+		t.Fatalf("resumed stopped run: stepped %v, next %d, %d rows, steps %d (first run %d)", stepped, st.Next, len(st.Curves), m2.steps, m.steps)
+	}
+}
