@@ -87,3 +87,17 @@ func (o *Options) Recorded(source string) []Setting {
 func Equal(a, b *Options) bool {
 	return slices.Equal(a.Recorded(""), b.Recorded(""))
 }
+
+// Args returns the flags that make o again through Build: --name=value for
+// every option of the table (the toy's only for dataset toy), in table
+// order. A multi-seed run passes its seeds' options to their processes so.
+func (o *Options) Args() []string {
+	var out []string
+	for _, f := range fields {
+		if f.ToyOnly && o.Dataset != Toy {
+			continue
+		}
+		out = append(out, "--"+f.Name+"="+f.Bind(o).String())
+	}
+	return out
+}

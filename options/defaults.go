@@ -84,7 +84,7 @@ func Defaults(dataset, model string) Options {
 		ModelOptions:  ModelOptions{Model: model, ModelsDir: "models"},
 		UsefulOptions: UsefulOptions{Useful: true, SeparateEpoch: r.separateEpoch, UpsampleFactor: 2},
 		EvalOptions:   EvalOptions{Sharpness: true},
-		RunOptions:    RunOptions{Stage: "all", RunDir: "runs/default"},
+		RunOptions:    RunOptions{Stage: "all", RunDir: "runs/default", Parallel: 1},
 		TrainOptions: TrainOptions{Methods: []string{"sgd", "sam"}, Epochs: r.epochs, Augment: r.augment,
 			ASAMRho: 1.0, Seeds: []uint64{0}},
 	}
@@ -96,8 +96,11 @@ func Defaults(dataset, model string) Options {
 		c := toy.DefaultConfig()
 		o.Toy = ToyOptions{N: c.N, BetaD: c.BetaD, CompareBetaD: 0.4}
 		o.LR, o.LRSchedule, o.Rho = 0.1, "constant", 0.02
-		// The toy is cheap: its default reports mean ± std over 3 seeds.
-		o.Seeds = []uint64{0, 1, 2}
+		// The toy is cheap: its default reports mean ± std over 3 seeds,
+		// run at once (its small full-batch steps leave cores idle: three
+		// one-thread processes finish sooner on 2 cores than one after
+		// another; docs/DESIGN.md entry 21).
+		o.Seeds, o.Parallel = []uint64{0, 1, 2}, 3
 		return o
 	}
 	// Batch 128, SGD momentum 0.9, weight decay 5e-4, lr 0.1 divided by 10

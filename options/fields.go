@@ -116,6 +116,8 @@ var fields = []Field{
 		Usage: "continue the run in --run-dir: skip its completed stages, resume training from its checkpoints (refused if the options, the data or the SavedModel changed)"},
 	{Name: "overwrite", Group: GroupRun, bind: func(o *Options) Value { return boolValue{&o.Overwrite} },
 		Usage: "replace the run in --run-dir with a new one (the old is removed once the new has its first stage)"},
+	{Name: "parallel", Group: GroupRun, bind: func(o *Options) Value { return intValue{&o.Parallel} },
+		Usage: "seeds of a multi-seed run to run at once, each in its own process with --threads CPUs/N unless --threads is given (toy: 3; others: 1)"},
 
 	{Name: "quiet", Group: GroupOutput, bind: func(o *Options) Value { return boolValue{&o.Quiet} },
 		Usage: "plain log lines instead of progress bars"},

@@ -113,6 +113,10 @@ type RunOptions struct {
 	Resume, Overwrite bool
 	// Quiet prints log lines instead of progress bars.
 	Quiet bool
+	// Parallel is how many seeds of a run of several run at once, each in
+	// its own process (pipeline.IO.Self) with Threads/Parallel TensorFlow
+	// threads (at least 1) when Threads is 0.
+	Parallel int
 }
 
 // SeparateEpoch is t: a fixed epoch, or Auto (chosen from the probe's

@@ -188,3 +188,36 @@ func TestEveryDatasetHasARecipe(t *testing.T) {
 		}
 	}
 }
+
+// TestArgsRoundTrip: the flags of Args build the same options, the
+// unrecorded ones (run directory, threads, parallel, stage) included.
+func TestArgsRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	for _, s := range [][]Setting{
+		nil,
+		set("seed", "3,18446744073709551615", "lr", "0.030000000000000002", "toy-compare-beta-d", "-1", "separate-epoch", "auto", "method", "sam,asam",
+			"run-dir", filepath.Join(dir, "a b"), "threads", "3", "parallel", "2", "stage", "probe", "resume", "true", "quiet", "true"),
+		set("dataset", "cifar10", "data-dir", dir, "baselines", "random,quantile", "imbalance-ratio", "10", "label-noise", "0.2", "batch-size", "full",
+			"sharpness", "false", "overwrite", "true", "models-dir", dir, "eval-every", "5"),
+	} {
+		o, err := Build(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back []Setting
+		for _, a := range o.Args() {
+			name, value, ok := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+			if !ok || !strings.HasPrefix(a, "--") {
+				t.Fatalf("arg %q", a)
+			}
+			back = append(back, Setting{Name: name, Value: value, Source: "--" + name})
+		}
+		b, err := Build(back)
+		if err != nil {
+			t.Fatalf("%v: %v", o.Args(), err)
+		}
+		if !Equal(&o, &b) || o.RunOptions != b.RunOptions || o.ModelOptions != b.ModelOptions {
+			t.Fatalf("round trip differs:\n%+v\n%+v", o, b)
+		}
+	}
+}

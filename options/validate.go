@@ -15,6 +15,8 @@ const (
 	MaxUpsampleFactor = 100
 	// MaxThreads bounds --threads (TensorFlow starts that many threads).
 	MaxThreads = 1024
+	// MaxParallel bounds --parallel (processes started at once).
+	MaxParallel = 256
 	// MaxImageSide bounds --image-size's height and width.
 	MaxImageSide = 4096
 	// MaxToyN bounds --toy-n (train and test sets of N examples of 3x50
@@ -112,6 +114,9 @@ func (o *Options) Validate() error {
 		if !o.Useful {
 			return Usagef("--baselines %q needs --useful (its size comes from USEFUL's clusters)", b)
 		}
+	}
+	if o.Parallel < 1 || o.Parallel > MaxParallel {
+		return Usagef("--parallel %d: want 1..%d", o.Parallel, MaxParallel)
 	}
 	if o.Threads < 0 {
 		return Usagef("--threads %d: want >= 0", o.Threads)

@@ -36,6 +36,11 @@ type IO struct {
 	Bars bool
 	// Program and Commit name the program in run.json.
 	Program, Commit string
+	// Self is the command line that runs this program's run command (its
+	// executable and "run"); a run of several seeds with --parallel above 1
+	// starts a process per seed with it and the seed's flags
+	// (options.Args). Without it the seeds run one after another.
+	Self []string
 }
 
 // Run runs o.Stage ("all" or one stage of Registry) over o.RunDir; a run

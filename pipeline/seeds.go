@@ -99,12 +99,20 @@ func runSeeds(o options.Options, io IO) error {
 	}
 	var dirs []*rundir.Dir
 	for _, s := range o.Seeds {
-		one := perSeed(&o, s)
-		fmt.Fprintf(io.Out, "seed %d of %v: %s\n", s, o.Seeds, one.RunDir)
-		if err := Run(one, io); err != nil {
-			return fmt.Errorf("seed %d: %w", s, err)
+		dirs = append(dirs, rundir.New(perSeed(&o, s).RunDir))
+	}
+	if o.Parallel > 1 && len(io.Self) > 0 {
+		if err := runSeedProcesses(&o, io); err != nil {
+			return err
 		}
-		dirs = append(dirs, rundir.New(one.RunDir))
+	} else {
+		for _, s := range o.Seeds {
+			one := perSeed(&o, s)
+			fmt.Fprintf(io.Out, "seed %d of %v: %s\n", s, o.Seeds, one.RunDir)
+			if err := Run(one, io); err != nil {
+				return fmt.Errorf("seed %d: %w", s, err)
+			}
+		}
 	}
 	reports := false
 	for _, st := range todo {

@@ -20,6 +20,8 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	// Processes the program starts of itself (--parallel seeds) run main.
+	os.Setenv("USEFUL_PIPELINE_AS_MAIN", "1")
 	os.Exit(m.Run())
 }
 

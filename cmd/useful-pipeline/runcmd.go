@@ -162,7 +162,14 @@ func runCommand(args []string, stdout, stderr io.Writer, root bool) int {
 		graphs.QuietLogs()
 	}
 	bars := !o.Quiet && isTerminal(stdout)
-	if err := pipeline.Run(o, pipeline.IO{Out: stdout, Bars: bars, Program: "useful-pipeline " + version, Commit: commit}); err != nil {
+	pio := pipeline.IO{Out: stdout, Bars: bars, Program: "useful-pipeline " + version, Commit: commit}
+	if exe, err := os.Executable(); err == nil {
+		pio.Self = []string{exe, "run"}
+		if f.verbose {
+			pio.Self = append(pio.Self, "--verbose")
+		}
+	}
+	if err := pipeline.Run(o, pio); err != nil {
 		return fail(stderr, err)
 	}
 	return 0
