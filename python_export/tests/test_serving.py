@@ -22,7 +22,7 @@ import serving
 from module import TrainModule
 
 SMALL = {
-    "toy_cnn": dict(input_shape=[3, 8], num_classes=2, filters=4, init_std=0.3),
+    "toy_cnn": dict(input_shape=[3, 8], num_classes=2, filters=4, init_scale=1.0),
     "mlp3": dict(input_shape=[6, 6, 1], num_classes=4, hidden=16, dropout=0.1),
     "cnn_bn": dict(input_shape=[8, 8, 3], num_classes=3),
 }
