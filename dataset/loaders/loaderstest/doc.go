@@ -5,7 +5,9 @@
 // package loaders reads (for tests that need more examples than the
 // committed fixtures hold, and to re-make those fixtures).
 //
-// It is imported by tests only, so none of it is linked into the program.
+// It is imported by tests and by the bench command (bench loadrss writes
+// its CIFAR-10 and Tiny-ImageNet data with it), so none of it is linked
+// into useful-pipeline.
 // It imports nothing from this repository, so that package loaders' own
 // (internal) tests may use it too.
 package loaderstest
