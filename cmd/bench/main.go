@@ -6,6 +6,10 @@
 //	bench fullrun    --binary B --run-dir D -- PIPELINE FLAGS...
 //	bench rss        [--model-dir D --steps N --warmup N --batch-size N --sam]
 //	bench fit        [--model-dir D --data-dir D (or "" with --n N) --method M --augment A --rounds N ...]
+//	bench loadrss    [--datasets cifar10,tinyimagenet --scale F --work DIR --seed N]
+//
+// loadrss runs this binary as its children (the hidden subcommand
+// bench.LoadRSSChildCommand).
 //
 // The table over seeds of `make bench-fmnist` is `useful-pipeline aggregate`.
 package main
@@ -33,7 +37,7 @@ func fail(sub string, code int, format string, a ...any) {
 func main() {
 	tfenv.Ensure()
 	if len(os.Args) < 2 {
-		fail("", 2, "want a subcommand: sidebyside, kmeans, fullrun, rss or fit")
+		fail("", 2, "want a subcommand: sidebyside, kmeans, fullrun, rss, fit or loadrss")
 	}
 	sub, args := os.Args[1], os.Args[2:]
 	fs := pflag.NewFlagSet(sub, pflag.ExitOnError)
@@ -150,7 +154,30 @@ func main() {
 		if _, err := bench.Fit(c, os.Stdout); err != nil {
 			fail(sub, 1, "%v", err)
 		}
+	case "loadrss":
+		c := bench.LoadRSSConfig{}
+		datasets := fs.String("datasets", strings.Join(bench.LoadRSSDatasets, ","), "datasets to generate and measure, comma-separated")
+		fs.Float64Var(&c.Scale, "scale", 1, "fraction of the full size, in (0, 1] (1: CIFAR-10 50,000+10,000 images, Tiny-ImageNet 100,000+10,000)")
+		fs.StringVar(&c.WorkDir, "work", "", "folder for the generated data, kept and reused by later runs (default: a temporary folder, removed)")
+		fs.Uint64Var(&c.Seed, "seed", 1, "seed of the generated pixels")
+		fs.Parse(args)
+		c.Datasets = strings.Split(*datasets, ",")
+		for _, d := range c.Datasets {
+			if !slices.Contains(bench.LoadRSSDatasets, d) {
+				fail(sub, 2, "--datasets: %q, want some of %s", d, strings.Join(bench.LoadRSSDatasets, ","))
+			}
+		}
+		if !(c.Scale > 0 && c.Scale <= 1) {
+			fail(sub, 2, "--scale %g: want in (0, 1]", c.Scale)
+		}
+		if _, err := bench.LoadRSS(c, os.Stdout); err != nil {
+			fail(sub, 1, "%v", err)
+		}
+	case bench.LoadRSSChildCommand:
+		if err := bench.LoadRSSChild(args, os.Stdout); err != nil {
+			fail(sub, 1, "%v", err)
+		}
 	default:
-		fail("", 2, "unknown subcommand %q: want sidebyside, kmeans, fullrun, rss or fit", sub)
+		fail("", 2, "unknown subcommand %q: want sidebyside, kmeans, fullrun, rss, fit or loadrss", sub)
 	}
 }
