@@ -15,10 +15,19 @@
 #   7.   Keras fit test error on Fashion-MNIST mlp3 (seeds 0-2, 30 epochs,
 #        no augmentation) beside the Go sgd row of make bench-fmnist's
 #        aggregate (GO_SUMMARY)              bench/python/keras_accuracy.py
+#   8.   load RSS of a dataset held as float32 vs as uint8 (issue 15): generated
+#        CIFAR-10 (50,000+10,000 x 32x32x3) and Tiny-ImageNet (100,000+10,000
+#        x 64x64x3) written in their on-disk formats, each loaded by
+#        loaders.Load in two child processes (uint8 as loaded; float32 as
+#        AppendFloat32s reads it, pixels dropped); VmRSS after FreeOSMemory
+#        above a child that loads nothing, ratio uint8/float32 (target <= 0.3),
+#        and the peaks; needs ~7 GB free      bench loadrss
 # Environment: SECONDS_PER_KIND, ROUNDS (driver), FULL_ARGS (flags of the full run),
 # DATA_DIR, SKIP_FULL=1 to leave out the full run (~15 min); FIT_ROUNDS,
 # FIT_EPOCHS_PER_ROUND, FIT_AUGMENT, PREACT_N, SKIP_FIT=1;
-# KERAS_ACC_EPOCHS, KERAS_ACC_SEEDS, GO_SUMMARY, SKIP_KERAS_ACC=1.
+# KERAS_ACC_EPOCHS, KERAS_ACC_SEEDS, GO_SUMMARY, SKIP_KERAS_ACC=1;
+# LOADRSS_SCALE (fraction of the full sizes), LOADRSS_WORK (folder that keeps
+# the generated data for later runs; default a temporary one), SKIP_LOADRSS=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -56,4 +65,13 @@ if [ "${SKIP_KERAS_ACC:-0}" != 1 ]; then
     echo "($SUMMARY missing: the Go side is the sgd row of make bench-fmnist's aggregate)"
   fi
   .venv/bin/python bench/python/keras_accuracy.py "${ACC[@]}"
+fi
+if [ "${SKIP_LOADRSS:-0}" != 1 ]; then
+  echo "== Load RSS of a dataset held as float32 vs uint8 (generated CIFAR-10 and Tiny-ImageNet in their on-disk formats, loaders.Load in child processes)"
+  machine
+  LOADRSS=(--scale "${LOADRSS_SCALE:-1}")
+  if [ -n "${LOADRSS_WORK:-}" ]; then
+    LOADRSS+=(--work "$LOADRSS_WORK")
+  fi
+  bin/bench loadrss "${LOADRSS[@]}"
 fi
