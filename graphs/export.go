@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	tf "github.com/wamuir/graft/tensorflow"
+
+	"github.com/useful-pipeline/useful-pipeline/internal/atomicfile"
 	"github.com/wamuir/graft/tensorflow/op"
 )
 
@@ -325,7 +327,7 @@ func writeExportFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	return nil

@@ -173,6 +173,12 @@ func (p *prepared) execute(io IO) error {
 		p.unlock = append(p.unlock, unlock)
 	}
 	if _, err := dir.Mark(); err != nil {
+		if !p.existing {
+			// A new run directory without its marker must not keep the
+			// lock file either: the folder stays as the user gave it,
+			// and a later run can start in it.
+			os.Remove(dir.LockFile().Path())
+		}
 		return err
 	}
 	if stale, err := dir.RemoveStaleTemps(); err != nil {

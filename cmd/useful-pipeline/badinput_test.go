@@ -665,6 +665,11 @@ func flagCases(t *testing.T) map[string][]flagCase {
 		"resume":    {{[]string{"--resume=yes"}, `invalid argument "yes" for "--resume" flag`, 0}},
 		"quiet":     {{[]string{"--quiet=loud"}, `invalid argument "loud" for "--quiet" flag`, 0}},
 		"threads":   {{[]string{"--threads", "-1"}, "--threads -1: want >= 0", 0}, {[]string{"--threads", "1025"}, "--threads 1025: want <= 1024", 0}},
+		"parallel": {
+			{[]string{"--parallel", "0"}, "--parallel 0: want 1..256", 0},
+			{[]string{"--parallel", "257"}, "--parallel 257: want 1..256", 0},
+			{[]string{"--parallel", "two"}, `invalid argument "two" for "--parallel" flag`, 0},
+		},
 		"toy-n": {
 			{[]string{"--toy-n", "0"}, "--toy-n 0: want >= 2", 0},
 			{[]string{"--toy-n", "1"}, "--toy-n 1: want >= 2", 0},

@@ -110,7 +110,10 @@ func TestDiskFullFailsStageCleanly(t *testing.T) {
 			}
 		}
 		for f := range after {
-			if _, ok := before[f]; !ok && f != "config.json" && f != ".lock" {
+			// TensorBoard event files are logs appended while a run trains,
+			// not atomic artifacts: the fault reaches only the tool's atomic
+			// writes, and readers drop a cut last record (graphs/events).
+			if _, ok := before[f]; !ok && f != "config.json" && f != ".lock" && !strings.HasPrefix(f, "tb/") {
 				t.Errorf("stage %s on a full disk left a new file %s", s, f)
 			}
 		}
