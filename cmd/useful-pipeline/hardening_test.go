@@ -28,8 +28,8 @@ var pipelineStages = pipeline.Names()
 // stage with progress lines (no --quiet), so that "stage done" lines show
 // where a run is.
 func hardArgs(t *testing.T, dir string) []string {
-	return []string{"--run-dir", dir, "--models-dir", modelsDir(t), "--seed", "0", "--toy-n", "600", "--epochs", "80",
-		"--separate-epoch", "40", "--stage", "all"}
+	return []string{"--run-dir", dir, "--models-dir", modelsDir(t), "--seed", "0", "--toy-n", "600", "--epochs", "40",
+		"--separate-epoch", "20", "--toy-compare-beta-d", "-1", "--stage", "all"}
 }
 
 // snapshot maps every file under root (relative path) to its sha256, and
@@ -190,7 +190,7 @@ func TestSecondProcessRefused(t *testing.T) {
 var stageDoneLine = regexp.MustCompile(`^(\w+): stage done in`)
 
 // TestKillResumeTrials kills the command with SIGKILL at random moments
-// spread over every stage (USEFUL_KILL_TRIALS trials, default 20; seed
+// spread over every stage (USEFUL_KILL_TRIALS trials, default one per stage plus one (10), so every stage is killed at least once; more with USEFUL_KILL_TRIALS=100; seed
 // USEFUL_KILL_SEED, default 1), reruns it with --resume after each kill and
 // requires the metrics of an uninterrupted run, no temporary file left and
 // every stage record verified (the resumed run skips only stages whose
@@ -199,7 +199,7 @@ func TestKillResumeTrials(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains the toy model many times")
 	}
-	trials := 20
+	trials := len(pipelineStages) + 1
 	if v := os.Getenv("USEFUL_KILL_TRIALS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

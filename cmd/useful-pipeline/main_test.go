@@ -151,7 +151,7 @@ func TestKillDuringRetrainThenResume(t *testing.T) {
 	ref := filepath.Join(root, "ref")
 	args := func(dir string) []string {
 		return []string{"--run-dir", dir, "--models-dir", modelsDir(t), "--quiet", "--seed", "0", "--toy-n", "2000",
-			"--epochs", "400", "--separate-epoch", "60", "--stage", "all"}
+			"--epochs", "200", "--separate-epoch", "60", "--toy-compare-beta-d", "-1", "--stage", "all"}
 	}
 	if code, _, e := runCmd(args(ref)...); code != 0 {
 		t.Fatalf("reference run: exit %d: %s", code, e)
@@ -228,7 +228,8 @@ func TestCIFARFixtureTrivialAugment(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "run")
 	code, out, e := runCmd("--run-dir", dir, "--models-dir", modelsDir(t), "--quiet", "--dataset", "cifar10", "--data-dir", data,
-		"--model", "preact_resnet18", "--augment", "trivialaugment", "--method", "sgd", "--epochs", "2", "--separate-epoch", "1", "--batch-size", "64")
+		"--model", "preact_resnet18", "--augment", "trivialaugment", "--method", "sgd", "--epochs", "2", "--separate-epoch", "1", "--batch-size", "64",
+		"--sharpness=false") // Lanczos on 11M parameters takes minutes; sharpness runs in the hardening tests (toy) and the sharpness package
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, e)
 	}
