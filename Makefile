@@ -38,7 +38,12 @@ models/%/manifest.json: $(EXPORT_SRC) requirements.txt
 	@spec="$*"; model="$${spec%%-*}"; rest="$${spec#*-}"; shape="$${rest%-c*}"; classes="$${rest##*-c}"; \
 	$(PY) python_export/export.py --model "$$model" --input-shape "$${shape//x/,}" --num-classes "$$classes" --out "models/$$spec" --reference
 
-test: build models fmnist-data test-python test-go test-deploy
+# The Python and Go suites run side by side (most of their tests keep about
+# one core busy; docs/DESIGN.md entry 23), lines kept whole; then the deploy
+# tests, which start their own Slurm cluster.
+test: build models fmnist-data
+	@$(MAKE) --no-print-directory -j2 --output-sync=line test-python test-go
+	@$(MAKE) --no-print-directory test-deploy
 
 test-python: setup
 	$(PY) -m pytest -q python_export bench/python

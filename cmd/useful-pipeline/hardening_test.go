@@ -189,6 +189,69 @@ func TestSecondProcessRefused(t *testing.T) {
 
 var stageDoneLine = regexp.MustCompile(`^(\w+): stage done in`)
 
+// killThenResume starts the program with args, kills it (SIGKILL) delay
+// after stage k began (the stage before it printed "stage done"), then
+// reruns it with --resume --quiet as a new process. It returns the stage
+// the kill landed in ("after report" past the last), and the resume's exit
+// status and output.
+func killThenResume(args []string, k int, delay time.Duration) (in string, code int, out string) {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "USEFUL_PIPELINE_AS_MAIN=1")
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return "", -1, err.Error()
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		pw.Close()
+		pr.Close()
+		return "", -1, err.Error()
+	}
+	pw.Close()
+	started := make(chan struct{}, len(pipelineStages)+1) // one per stage that may begin
+	started <- struct{}{}                                 // load begins now
+	var done []string
+	ended := make(chan struct{}) // the output closed: the process exited
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if m := stageDoneLine.FindStringSubmatch(sc.Text()); m != nil {
+				done = append(done, m[1])
+				started <- struct{}{}
+			}
+		}
+		pr.Close()
+		close(ended)
+	}()
+wait:
+	for range k + 1 {
+		select {
+		case <-started:
+		case <-ended: // exited before stage k began: the resume still must finish the run
+			select {
+			case <-started: // a line read before the end
+			default:
+				break wait
+			}
+		}
+	}
+	time.Sleep(delay)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	<-ended
+	in = "after report"
+	if len(done) < len(pipelineStages) {
+		in = pipelineStages[len(done)]
+	}
+	res := exec.Command(os.Args[0], append(args, "--resume", "--quiet")...)
+	res.Env = cmd.Env
+	b, err := res.CombinedOutput()
+	if res.ProcessState == nil {
+		return in, -1, err.Error()
+	}
+	return in, res.ProcessState.ExitCode(), string(b)
+}
+
 // TestKillResumeTrials kills the command with SIGKILL at random moments
 // spread over every stage (USEFUL_KILL_TRIALS trials, default 20, every stage a target at least twice; seed
 // USEFUL_KILL_SEED, default 1), reruns it with --resume after each kill and
@@ -232,57 +295,66 @@ func TestKillResumeTrials(t *testing.T) {
 		t.Fatalf("reference run: %v, stage ends %v", err, ends)
 	}
 	want := metricsJSON(t, ref)
+	// The kill moments are drawn in trial order before any trial starts, so
+	// the same seed gives the same trials whatever the scheduling.
 	rng := rand.New(rand.NewPCG(seed, 2))
-	killedIn := map[string]int{}
-	for i := range trials {
+	type trial struct {
+		target string
+		k      int
+		delay  time.Duration
+		args   []string
+		dir    string
+		in     string // the stage the kill landed in
+		code   int    // exit status of the resume
+		out    string // its output
+	}
+	ts := make([]*trial, trials)
+	for i := range ts {
 		// Kill at a random moment of the target stage: once the stage
 		// before it is done, after a random part of the target's
 		// duration in the reference run.
 		k := i % len(pipelineStages)
-		target := pipelineStages[k]
 		var from time.Duration
 		if k > 0 {
 			from = ends[pipelineStages[k-1]]
 		}
-		delay := time.Duration(rng.Float64() * float64(ends[target]-from))
 		dir := filepath.Join(root, fmt.Sprintf("trial%02d", i))
-		cmd, outp := startMain(t, hardArgs(t, dir))
-		started := make(chan struct{}, len(pipelineStages)+1) // one per stage that may begin
-		started <- struct{}{}                                 // load begins now
-		doneCh := make(chan []string)
+		ts[i] = &trial{target: pipelineStages[k], k: k, delay: time.Duration(rng.Float64() * float64(ends[pipelineStages[k]]-from)),
+			args: hardArgs(t, dir), dir: dir}
+	}
+	// Two trials at a time: a toy run keeps about one core busy, so a pair
+	// shares this 2-core machine without idling it (DESIGN 23). Each trial
+	// is its own processes and folder: the killed run and the resume.
+	workers := 2
+	if v := os.Getenv("USEFUL_KILL_WORKERS"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 1 {
+			workers = n
+		}
+	}
+	sem := make(chan struct{}, workers)
+	done := make(chan int, trials)
+	for i, tr := range ts {
+		sem <- struct{}{}
 		go func() {
-			var done []string
-			sc := bufio.NewScanner(outp)
-			for sc.Scan() {
-				if m := stageDoneLine.FindStringSubmatch(sc.Text()); m != nil {
-					done = append(done, m[1])
-					started <- struct{}{}
-				}
-			}
-			doneCh <- done
+			defer func() { <-sem; done <- i }()
+			tr.in, tr.code, tr.out = killThenResume(tr.args, tr.k, tr.delay)
 		}()
-		for range k + 1 {
-			<-started
+	}
+	for range trials {
+		<-done
+	}
+	killedIn := map[string]int{}
+	for i, tr := range ts {
+		killedIn[tr.in]++
+		if tr.code != 0 {
+			t.Fatalf("trial %d (killed %v into %s, in %s): resume exit %d:\n%s", i, tr.delay, tr.target, tr.in, tr.code, tr.out)
 		}
-		time.Sleep(delay)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		done := <-doneCh
-		in := "after report"
-		if len(done) < len(pipelineStages) {
-			in = pipelineStages[len(done)]
+		if got := metricsJSON(t, tr.dir); got != want {
+			t.Fatalf("trial %d (killed in %s): metrics after resume differ:\n want %s\n got  %s", i, tr.in, want, got)
 		}
-		killedIn[in]++
-		code, out, e := runCmd(append(hardArgs(t, dir), "--resume", "--quiet")...)
-		if code != 0 {
-			t.Fatalf("trial %d (killed %v into %s, in %s): resume exit %d: %s\n%s", i, delay, target, in, code, e, out)
-		}
-		if got := metricsJSON(t, dir); got != want {
-			t.Fatalf("trial %d (killed in %s): metrics after resume differ:\n want %s\n got  %s", i, in, want, got)
-		}
-		snapshot(t, dir) // no temporaries left
-		t.Logf("trial %2d: target %-8s killed %5.2fs into it, in stage %s: resumed, metrics equal", i, target, delay.Seconds(), in)
-		os.RemoveAll(dir)
+		snapshot(t, tr.dir) // no temporaries left
+		t.Logf("trial %2d: target %-8s killed %5.2fs into it, in stage %s: resumed, metrics equal", i, tr.target, tr.delay.Seconds(), tr.in)
+		os.RemoveAll(tr.dir)
 	}
 	t.Logf("%d of %d trials passed in %.0fs; kills per stage: %v", trials, trials, time.Since(start).Seconds(), killedIn)
 }
