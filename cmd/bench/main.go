@@ -122,6 +122,7 @@ func main() {
 		fs.IntVar(&c.N, "n", 6400, "generated images (with --data-dir \"\")")
 		fs.StringVar(&c.Method, "method", "sgd", "train step: sgd or sam")
 		augment := fs.String("augment", "cropflip", "augmentation on both sides: none, cropflip or trivialaugment")
+		lr := fs.Float64("lr", 0, "learning rate of both sides (0: the recipe's); cnn_bn blows up at the recipe's 0.1 in its first steps (BENCHMARKS.md)")
 		fs.Uint64Var(&c.Seed, "seed", 0, "seed of W0, the data order and the augmentation")
 		fs.IntVar(&c.EpochsPerRound, "epochs-per-round", 1, "epochs each side runs per round")
 		fs.IntVar(&c.Rounds, "rounds", 3, "rounds; the sides take turns, the first side alternating")
@@ -140,6 +141,12 @@ func main() {
 		}
 		o := options.Defaults(recipe, model)
 		o.Augment = *augment
+		if !(*lr >= 0 && *lr < 10) {
+			fail(sub, 2, "--lr %g: want 0 (the recipe's %g) or a rate in (0, 10)", *lr, o.LR)
+		}
+		if *lr > 0 {
+			o.LR = *lr
+		}
 		c.Recipe = &o
 		if c.EpochsPerRound < 1 || c.Rounds < 1 || c.WarmupSteps < 0 || c.Threads < 0 || (c.DataDir == "" && c.N < o.BatchSize) {
 			fail(sub, 2, "want --epochs-per-round >= 1 (%d), --rounds >= 1 (%d), --warmup-steps >= 0 (%d), --threads >= 0 (%d) and --n >= the batch size %d (%d)",
