@@ -39,10 +39,13 @@ models/%/manifest.json: $(EXPORT_SRC) requirements.txt
 	$(PY) python_export/export.py --model "$$model" --input-shape "$${shape//x/,}" --num-classes "$$classes" --out "models/$$spec" --reference
 
 # The Python and Go suites run side by side (most of their tests keep about
-# one core busy; docs/DESIGN.md entry 23), lines kept whole; then the deploy
-# tests, which start their own Slurm cluster.
+# one core busy; docs/DESIGN.md entry 23), each output line prefixed with its
+# suite as it comes; then the deploy tests, which start their own Slurm cluster.
 test: build models fmnist-data
-	@$(MAKE) --no-print-directory -j2 --output-sync=line test-python test-go
+	@( set -o pipefail; $(MAKE) --no-print-directory test-python 2>&1 | sed -u 's/^/[python] /' ) & py=$$!; \
+	( set -o pipefail; $(MAKE) --no-print-directory test-go 2>&1 | sed -u 's/^/[go] /' ); go=$$?; \
+	wait $$py; py=$$?; \
+	if [ $$py -ne 0 ] || [ $$go -ne 0 ]; then echo "make test: Python suite exit $$py, Go suite exit $$go" >&2; exit 1; fi
 	@$(MAKE) --no-print-directory test-deploy
 
 test-python: setup
