@@ -38,21 +38,26 @@ models/%/manifest.json: $(EXPORT_SRC) requirements.txt
 	@spec="$*"; model="$${spec%%-*}"; rest="$${spec#*-}"; shape="$${rest%-c*}"; classes="$${rest##*-c}"; \
 	$(PY) python_export/export.py --model "$$model" --input-shape "$${shape//x/,}" --num-classes "$$classes" --out "models/$$spec" --reference
 
+# The suites' commands, one place each (test-python, test-go and test use them).
+PYTEST_CMD := $(PY) -m pytest -q python_export bench/python
+GOTEST_CMD := go vet ./... && go test -timeout 45m ./... && go test -race ./sampler/... ./stages/...
+
 # The Python and Go suites run side by side (most of their tests keep about
 # one core busy; docs/DESIGN.md entry 23), each output line prefixed with its
-# suite as it comes; then the deploy tests, which start their own Slurm cluster.
+# suite as it comes; set-up is done once before; then the deploy tests, which
+# start their own Slurm cluster.
 test: build models fmnist-data
-	@( set -o pipefail; $(MAKE) --no-print-directory test-python 2>&1 | sed -u 's/^/[python] /' ) & py=$$!; \
-	( set -o pipefail; $(MAKE) --no-print-directory test-go 2>&1 | sed -u 's/^/[go] /' ); go=$$?; \
+	@( set -o pipefail; $(PYTEST_CMD) 2>&1 | sed -u 's/^/[python] /' ) & py=$$!; \
+	( set -o pipefail; { $(GOENV) $(GOTEST_CMD); } 2>&1 | sed -u 's/^/[go] /' ); go=$$?; \
 	wait $$py; py=$$?; \
 	if [ $$py -ne 0 ] || [ $$go -ne 0 ]; then echo "make test: Python suite exit $$py, Go suite exit $$go" >&2; exit 1; fi
 	@$(MAKE) --no-print-directory test-deploy
 
 test-python: setup
-	$(PY) -m pytest -q python_export bench/python
+	$(PYTEST_CMD)
 
 test-go: build models
-	$(GOENV) go vet ./... && go test -timeout 45m ./... && go test -race ./sampler/... ./stages/...
+	$(GOENV) $(GOTEST_CMD)
 
 # The engines' side of sweeps: a real single-node Slurm cluster (started and
 # stopped by the tests through scripts/slurm-cluster.sh), the Kubernetes
