@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // Bar is one bar of ErrorBars: a label, a mean and its error (a standard
@@ -66,7 +67,9 @@ func ErrorBars(path, title, ylabel string, bars []Bar) error {
 	p.Add(bc, eb)
 	p.NominalX(labels...)
 	p.X.Tick.Label.Rotation = math.Pi / 6
-	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = -0.8, -0.5
+	// Each slanted label ends at its tick, so the plot's layout reserves its
+	// whole height (other alignments let the long ones run off the bottom).
+	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	// Zoom on the bars' tops: differences of a few tenths of a point are
 	// what the figure is for.
 	pad := 0.15*(hi-lo) + 1e-9
