@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -130,18 +131,36 @@ func TestDiskFullFailsStageCleanly(t *testing.T) {
 // output goes to the returned reader.
 func startMain(t *testing.T, args []string) (*exec.Cmd, io.Reader) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "USEFUL_PIPELINE_AS_MAIN=1")
-	pr, pw, err := os.Pipe()
+	cmd, out, err := startProcess(args)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	return cmd, out
+}
+
+// startProcess is startMain for goroutines other than the test's: it
+// returns the error instead of failing the test.
+func startProcess(args []string) (*exec.Cmd, *os.File, error) {
+	cmd := mainCommand(args)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
 	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	err = cmd.Start()
 	pw.Close()
-	return cmd, pr
+	if err != nil {
+		pr.Close()
+		return nil, nil, err
+	}
+	return cmd, pr, nil
+}
+
+// mainCommand is the test binary run as the command with args.
+func mainCommand(args []string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "USEFUL_PIPELINE_AS_MAIN=1")
+	return cmd
 }
 
 // TestSecondProcessRefused: while one process works on a run directory, a
@@ -195,19 +214,10 @@ var stageDoneLine = regexp.MustCompile(`^(\w+): stage done in`)
 // the kill landed in ("after report" past the last), and the resume's exit
 // status and output.
 func killThenResume(args []string, k int, delay time.Duration) (in string, code int, out string) {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "USEFUL_PIPELINE_AS_MAIN=1")
-	pr, pw, err := os.Pipe()
+	cmd, pr, err := startProcess(args)
 	if err != nil {
 		return "", -1, err.Error()
 	}
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		pw.Close()
-		pr.Close()
-		return "", -1, err.Error()
-	}
-	pw.Close()
 	started := make(chan struct{}, len(pipelineStages)+1) // one per stage that may begin
 	started <- struct{}{}                                 // load begins now
 	var done []string
@@ -243,8 +253,7 @@ wait:
 	if len(done) < len(pipelineStages) {
 		in = pipelineStages[len(done)]
 	}
-	res := exec.Command(os.Args[0], append(args, "--resume", "--quiet")...)
-	res.Env = cmd.Env
+	res := mainCommand(append(args, "--resume", "--quiet"))
 	b, err := res.CombinedOutput()
 	if res.ProcessState == nil {
 		return in, -1, err.Error()
@@ -327,22 +336,22 @@ func TestKillResumeTrials(t *testing.T) {
 	// is its own processes and folder: the killed run and the resume.
 	workers := 2
 	if v := os.Getenv("USEFUL_KILL_WORKERS"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 1 {
-			workers = n
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("USEFUL_KILL_WORKERS=%q: want a positive integer", v)
 		}
+		workers = n
 	}
 	sem := make(chan struct{}, workers)
-	done := make(chan int, trials)
-	for i, tr := range ts {
+	var wg sync.WaitGroup
+	for _, tr := range ts {
 		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; done <- i }()
+		wg.Go(func() {
+			defer func() { <-sem }()
 			tr.in, tr.code, tr.out = killThenResume(tr.args, tr.k, tr.delay)
-		}()
+		})
 	}
-	for range trials {
-		<-done
-	}
+	wg.Wait()
 	killedIn := map[string]int{}
 	for i, tr := range ts {
 		killedIn[tr.in]++
